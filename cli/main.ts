@@ -1,0 +1,199 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Article, ArticleProblem } from '../shared/article';
+import { formatProblem } from '../shared/article';
+import { ConfigError, type SiteConfig } from '../shared/config';
+import { parseArticleDate } from '../shared/dates';
+import { buildSite } from '../shared/site';
+import {
+  displayPath,
+  findArticleFiles,
+  isDirectory,
+  loadConfig,
+  mapLimited,
+  readArticle,
+  writeSite,
+} from './files';
+
+export const EXIT = { ok: 0, rejected: 1, failed: 1, usage: 2 } as const;
+
+export interface Console {
+  readonly cwd: string;
+  readonly stdout: (line: string) => void;
+  readonly stderr: (line: string) => void;
+  /** Current time, epoch ms (tests pin it). */
+  readonly now: () => number;
+}
+
+const USAGE = `Usage:
+  feedgen build --articles DIR --out DIR [--config FILE] [--strict] [--now DATE]
+      Builds every feed from the articles in DIR (and its subfolders) into OUT/feeds/.
+  feedgen validate DIR [--config FILE]
+      Checks the articles in DIR and writes nothing.
+
+Options:
+  --config FILE  site settings (default: ./feedgen.config.json if present, else built-in defaults)
+  --strict       exit with status 1 if any article was rejected (the feeds are still written)
+  --now DATE     treat DATE as the current time: articles dated later are held back
+  -h, --help     show this help
+
+Exit status: 0 feeds written (or all articles valid), 1 articles rejected under --strict
+(or by validate) or the build failed, 2 usage or configuration error.`;
+
+class UsageError extends Error {}
+
+/** Runs the CLI; returns the exit status. */
+export async function main(argv: readonly string[], io: Console): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+      io.stdout(USAGE);
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (command === 'build') return await build(rest, io);
+    if (command === 'validate') return await validate(rest, io);
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`feedgen: ${error.message}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      io.stderr(`feedgen: configuration error: ${error.message}`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+
+function parse(
+  args: readonly string[],
+  options: OptionSpec,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+interface LoadedArticles {
+  readonly articles: Article[];
+  readonly rejected: ArticleProblem[][];
+  readonly warnings: ArticleProblem[];
+  readonly fileCount: number;
+}
+
+async function loadArticles(folder: string, config: SiteConfig, io: Console): Promise<LoadedArticles> {
+  const root = path.resolve(io.cwd, folder);
+  if (!(await isDirectory(root)))
+    throw new UsageError(`articles folder "${folder}" does not exist or is not a folder`);
+  const files = await findArticleFiles(root);
+  const results = await mapLimited(files, 32, (file) => readArticle(file, displayPath(file, io.cwd), config));
+  const articles: Article[] = [];
+  const rejected: ArticleProblem[][] = [];
+  const warnings: ArticleProblem[] = [];
+  for (const result of results) {
+    if (result.ok) {
+      articles.push(result.article);
+      warnings.push(...result.warnings);
+    } else rejected.push([...result.problems]);
+  }
+  return { articles, rejected, warnings, fileCount: files.length };
+}
+
+function reportProblems(
+  loaded: { rejected: ArticleProblem[][]; warnings: ArticleProblem[] },
+  io: Console,
+): void {
+  for (const problems of loaded.rejected) {
+    const source = problems[0]?.source ?? '?';
+    io.stderr(`rejected ${source}: ${problems.map(formatProblem).join('; ')}`);
+  }
+  for (const warning of loaded.warnings) io.stderr(`warning ${warning.source}: ${formatProblem(warning)}`);
+}
+
+async function build(args: readonly string[], io: Console): Promise<number> {
+  const { values, positionals } = parse(args, {
+    articles: { type: 'string' },
+    out: { type: 'string' },
+    config: { type: 'string' },
+    strict: { type: 'boolean' },
+    now: { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const articlesFolder = values.articles as string | undefined;
+  const outFolder = values.out as string | undefined;
+  if (!articlesFolder) throw new UsageError('build needs --articles DIR');
+  if (!outFolder) throw new UsageError('build needs --out DIR');
+  const started = performance.now();
+  const { config } = loadConfig(values.config as string | undefined, io.cwd);
+  const now = values.now === undefined ? io.now() : parseNow(values.now as string, config);
+
+  const loaded = await loadArticles(articlesFolder, config, io);
+  const site = buildSite(loaded.articles, config, now);
+  for (const duplicate of site.selection.duplicates) loaded.rejected.push([duplicate]);
+  reportProblems(loaded, io);
+  for (const article of site.selection.scheduled) {
+    io.stderr(
+      `held back ${article.source}: dated ${new Date(article.published).toISOString()}, in the future`,
+    );
+  }
+
+  const outRoot = path.resolve(io.cwd, outFolder);
+  let report: Awaited<ReturnType<typeof writeSite>>;
+  try {
+    report = await writeSite(outRoot, site.files);
+  } catch (error) {
+    io.stderr(`feedgen: could not write the feeds to ${outFolder}: ${(error as Error).message}`);
+    return EXIT.failed;
+  }
+  const categories = site.plans.length - 1;
+  const milliseconds = Math.round(performance.now() - started);
+  io.stdout(
+    `Wrote ${path.join(displayPath(outRoot, io.cwd), 'feeds')}: ${site.selection.live.length} articles in ` +
+      `${categories} ${categories === 1 ? 'category' : 'categories'}, ${site.files.length} files ` +
+      `(${report.written} changed, ${report.unchanged} unchanged, ${report.removed} removed); ` +
+      `${loaded.rejected.length} rejected, ${site.selection.drafts.length} drafts, ` +
+      `${site.selection.scheduled.length} held back; ${milliseconds} ms.`,
+  );
+  return values.strict && loaded.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
+}
+
+async function validate(args: readonly string[], io: Console): Promise<number> {
+  const { values, positionals } = parse(args, { config: { type: 'string' }, articles: { type: 'string' } });
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  const folder = (values.articles as string | undefined) ?? positionals[0];
+  if (!folder) throw new UsageError('validate needs the articles folder: feedgen validate DIR');
+  if (positionals.length > (values.articles ? 0 : 1))
+    throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
+  const { config } = loadConfig(values.config as string | undefined, io.cwd);
+  const loaded = await loadArticles(folder, config, io);
+  const site = buildSite(loaded.articles, { ...config, itemsPerFeed: 1 }, io.now());
+  for (const duplicate of site.selection.duplicates) loaded.rejected.push([duplicate]);
+  reportProblems(loaded, io);
+  const valid = loaded.fileCount - loaded.rejected.length;
+  io.stdout(`${valid} of ${loaded.fileCount} articles valid, ${loaded.rejected.length} rejected.`);
+  return loaded.rejected.length > 0 ? EXIT.rejected : EXIT.ok;
+}
+
+function parseNow(text: string, config: SiteConfig): number {
+  const parsed = parseArticleDate(text, config.timezone);
+  if (!parsed.ok) throw new UsageError(`--now: ${parsed.reason}`);
+  return parsed.value.toMillis();
+}

@@ -1,0 +1,470 @@
+import { load as loadYaml } from 'js-yaml';
+import { DateTime } from 'luxon';
+import type { SiteConfig } from './config';
+import { parseArticleDate } from './dates';
+import { slugify } from './slug';
+import { cleanLine, cleanText, decodeUtf8Strict, Utf8Error } from './text';
+
+export interface Author {
+  readonly name: string;
+  readonly email?: string;
+  readonly url?: string;
+}
+
+export interface Category {
+  /** Display name, e.g. "Xây dựng Đảng". */
+  readonly name: string;
+  /** URL path segment, e.g. "xay-dung-dang"; categories with the same slug are one category. */
+  readonly slug: string;
+}
+
+export interface ArticleImage {
+  readonly url: string;
+  /** Real MIME type, e.g. image/jpeg (never the image/jpg some tools guess). */
+  readonly type: string;
+  readonly caption?: string;
+}
+
+/** A validated article: every string is NFC, free of XML-illegal characters, and trimmed. */
+export interface Article {
+  /** Where it came from (file path or object key), for messages. */
+  readonly source: string;
+  readonly title: string;
+  /** Publication time, epoch milliseconds. */
+  readonly published: number;
+  /** Last substantive change, epoch milliseconds; never earlier than `published`. */
+  readonly updated: number | undefined;
+  readonly categories: readonly Category[];
+  readonly summary: string | undefined;
+  readonly authors: readonly Author[];
+  readonly image: ArticleImage | undefined;
+  readonly tags: readonly string[];
+  readonly slug: string;
+  /** Canonical http(s) URL of the article page. */
+  readonly link: string;
+  /** Stable item id: the `id` field (any absolute URI) or the link. */
+  readonly id: string;
+  readonly draft: boolean;
+  readonly language: string | undefined;
+  /** Markdown source of the body. */
+  readonly body: string;
+}
+
+export interface ArticleProblem {
+  readonly source: string;
+  /** The field at fault, or undefined when the file as a whole is (encoding, syntax, size). */
+  readonly field: string | undefined;
+  readonly message: string;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly article: Article; readonly warnings: readonly ArticleProblem[] }
+  | { readonly ok: false; readonly problems: readonly ArticleProblem[] };
+
+/** File name endings read as articles. */
+export const ARTICLE_EXTENSIONS = ['.md', '.markdown', '.json'] as const;
+
+export function isArticleFile(name: string): boolean {
+  const lower = name.toLowerCase();
+  return ARTICLE_EXTENSIONS.some((extension) => lower.endsWith(extension));
+}
+
+export function formatProblem(problem: ArticleProblem): string {
+  return problem.field ? `${problem.field}: ${problem.message}` : problem.message;
+}
+
+const KNOWN_FIELDS = new Set([
+  'title',
+  'date',
+  'category',
+  'categories',
+  'summary',
+  'author',
+  'authors',
+  'image',
+  'imageCaption',
+  'imageType',
+  'tags',
+  'slug',
+  'link',
+  'id',
+  'updated',
+  'draft',
+  'language',
+]);
+
+// Front matter this large is not an article's metadata; the cap also bounds YAML work.
+const MAX_FRONT_MATTER_CHARS = 64 * 1024;
+// Real front matter has no use for more; a "billion laughs" needs many.
+const MAX_YAML_ALIASES = 20;
+
+const IMAGE_TYPES: Record<string, string> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  jpe: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  svg: 'image/svg+xml',
+  bmp: 'image/bmp',
+  ico: 'image/x-icon',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  jxl: 'image/jxl',
+};
+
+const LANGUAGE_TAG = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/;
+// RFC 3987 absolute IRI, loosely: a scheme, then no spaces, controls or characters URIs exclude.
+const ABSOLUTE_URI = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>"{}|\\^`\p{Cc}]+$/u;
+const EMAIL = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/;
+
+class InvalidFile extends Error {}
+
+/**
+ * Reads one article file (Markdown with YAML front matter, or JSON with the Markdown in
+ * `body`) into a validated {@link Article}, or the list of everything wrong with it.
+ * Pure: the caller supplies the bytes and the site settings.
+ */
+export function parseArticle(source: string, bytes: Uint8Array, config: SiteConfig): ParseResult {
+  const fileProblem = (message: string): ParseResult => ({
+    ok: false,
+    problems: [{ source, field: undefined, message }],
+  });
+  if (bytes.byteLength === 0) return fileProblem('the file is empty');
+  if (bytes.byteLength > config.maxArticleBytes) {
+    return fileProblem(
+      `the file is ${bytes.byteLength} bytes, over the ${config.maxArticleBytes}-byte limit (maxArticleBytes)`,
+    );
+  }
+  let fields: Record<string, unknown>;
+  let body: string;
+  try {
+    const text = decodeUtf8Strict(bytes);
+    if (text.trim() === '') throw new InvalidFile('the file has only white space');
+    ({ fields, body } = source.toLowerCase().endsWith('.json') ? splitJson(text) : splitFrontMatter(text));
+  } catch (error) {
+    if (error instanceof InvalidFile || error instanceof Utf8Error) return fileProblem(error.message);
+    throw error;
+  }
+  return readFields(source, fields, body, config);
+}
+
+function splitJson(text: string): { fields: Record<string, unknown>; body: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidFile(`is not valid JSON: ${(error as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidFile('a JSON article must be an object with title, date, category and body');
+  }
+  const fields = { ...(value as Record<string, unknown>) };
+  const body = fields.body;
+  delete fields.body;
+  if (body !== undefined && typeof body !== 'string')
+    throw new InvalidFile('body: must be a string of Markdown');
+  return { fields, body: body ?? '' };
+}
+
+function splitFrontMatter(text: string): { fields: Record<string, unknown>; body: string } {
+  const normalised = text.replace(/\r\n?/g, '\n');
+  const opening = /^---[ \t]*([^\n]*)\n/.exec(normalised);
+  if (!opening) {
+    throw new InvalidFile(
+      'has no front matter: a Markdown article starts with a line "---", then YAML fields, then "---"',
+    );
+  }
+  const language = opening[1]?.trim() ?? '';
+  if (language !== '' && language.toLowerCase() !== 'yaml' && language.toLowerCase() !== 'yml') {
+    throw new InvalidFile(
+      `front matter in "${language}" is not accepted; front matter is YAML only and is never run as code`,
+    );
+  }
+  const rest = normalised.slice(opening[0].length);
+  const closing = /^(?:---|\.\.\.)[ \t]*$/m.exec(rest);
+  if (!closing)
+    throw new InvalidFile('the front matter that starts on line 1 is never closed by a "---" line');
+  const yamlText = rest.slice(0, closing.index);
+  if (yamlText.length > MAX_FRONT_MATTER_CHARS) {
+    throw new InvalidFile(`the front matter is over ${MAX_FRONT_MATTER_CHARS / 1024} KiB`);
+  }
+  let value: unknown;
+  try {
+    value =
+      yamlText.trim() === ''
+        ? null
+        : loadYaml(yamlText, { maxAliases: MAX_YAML_ALIASES, filename: 'front matter' });
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0] ?? 'unreadable';
+    throw new InvalidFile(`the YAML front matter is malformed: ${message.replace(/\(front matter\) /, '')}`);
+  }
+  if (value === null || value === undefined) {
+    throw new InvalidFile('the front matter is empty; title, date and category are required');
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidFile('the front matter must be YAML "key: value" lines');
+  }
+  const afterClosing = rest.slice(closing.index + closing[0].length);
+  return { fields: value as Record<string, unknown>, body: afterClosing.replace(/^\n/, '') };
+}
+
+function readFields(
+  source: string,
+  fields: Record<string, unknown>,
+  rawBody: string,
+  config: SiteConfig,
+): ParseResult {
+  const problems: ArticleProblem[] = [];
+  const warnings: ArticleProblem[] = [];
+  const fail = (field: string, message: string): undefined => {
+    problems.push({ source, field, message });
+    return undefined;
+  };
+  const has = (field: string): boolean => Object.hasOwn(fields, field) && fields[field] !== null;
+
+  for (const key of Object.keys(fields)) {
+    if (!KNOWN_FIELDS.has(key)) {
+      warnings.push({ source, field: key, message: `is not a field feedgen knows, so it is ignored` });
+    }
+  }
+
+  const line = (field: string, required: boolean): string | undefined => {
+    if (!has(field)) return required ? fail(field, 'is required') : undefined;
+    const value = fields[field];
+    if (typeof value !== 'string')
+      return fail(field, `must be text, not ${describe(value)} (put it in quotes)`);
+    const cleaned = cleanLine(value);
+    if (cleaned === '') return required ? fail(field, 'is empty') : undefined;
+    return cleaned;
+  };
+  const textList = (field: string): string[] | undefined => {
+    if (!has(field)) return [];
+    const value = fields[field];
+    const items = Array.isArray(value) ? value : [value];
+    const out: string[] = [];
+    for (const [index, item] of items.entries()) {
+      if (typeof item !== 'string') {
+        return fail(
+          field,
+          `${Array.isArray(value) ? `item ${index + 1} ` : ''}must be text, not ${describe(item)}`,
+        );
+      }
+      const cleaned = cleanLine(item);
+      if (cleaned !== '') out.push(cleaned);
+    }
+    return out;
+  };
+  const httpUrl = (field: string): string | undefined => {
+    const value = line(field, false);
+    if (value === undefined) return undefined;
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return fail(field, `"${value}" is not an absolute URL (it must start with https://)`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      return fail(field, `"${value}" must be an http or https URL`);
+    }
+    if (url.hostname === '') return fail(field, `"${value}" has no host name`);
+    return url.href;
+  };
+  const date = (field: string, required: boolean): number | undefined => {
+    const value = line(field, required);
+    if (value === undefined) return undefined;
+    const parsed = parseArticleDate(value, config.timezone);
+    return parsed.ok ? parsed.value.toMillis() : fail(field, parsed.reason);
+  };
+
+  const title = line('title', true);
+  const published = date('date', true);
+  const updated = date('updated', false);
+  if (published !== undefined && updated !== undefined && updated < published) {
+    fail('updated', 'is earlier than date; updated is when the article last changed after publication');
+  }
+
+  const categoryNames = [...(textList('category') ?? []), ...(textList('categories') ?? [])];
+  const categories: Category[] = [];
+  if (!has('category') && !has('categories'))
+    fail('category', 'is required: the article needs at least one category');
+  else if (
+    categoryNames.length === 0 &&
+    problems.every((p) => p.field !== 'category' && p.field !== 'categories')
+  ) {
+    fail('category', 'is empty: the article needs at least one category');
+  }
+  for (const name of categoryNames) {
+    const slug = slugify(name);
+    if (slug === '')
+      fail(
+        has('categories') ? 'categories' : 'category',
+        `"${name}" has no letters or digits to name a feed with`,
+      );
+    else if (!categories.some((c) => c.slug === slug)) categories.push({ name, slug });
+  }
+
+  const summary = line('summary', false);
+  const authors = readAuthors(fields, has, fail);
+  const tags = [...new Set(textList('tags') ?? [])];
+
+  const imageUrl = httpUrl('image');
+  const imageCaption = line('imageCaption', false);
+  const explicitImageType = line('imageType', false);
+  let image: ArticleImage | undefined;
+  if (imageUrl !== undefined) {
+    const type = explicitImageType ?? imageTypeFromUrl(imageUrl);
+    if (type === undefined) {
+      fail('image', `cannot tell the image type from "${imageUrl}"; add imageType (for example image/jpeg)`);
+    } else if (!/^image\/[a-z0-9.+-]+$/i.test(type)) {
+      fail('imageType', `"${type}" is not an image MIME type such as image/jpeg`);
+    } else {
+      image = { url: imageUrl, type: type.toLowerCase(), ...(imageCaption ? { caption: imageCaption } : {}) };
+    }
+  }
+
+  let draft = false;
+  if (has('draft')) {
+    if (typeof fields.draft !== 'boolean')
+      fail('draft', `must be true or false, not ${describe(fields.draft)}`);
+    else draft = fields.draft;
+  }
+
+  const language = line('language', false);
+  if (language !== undefined && !LANGUAGE_TAG.test(language))
+    fail('language', `"${language}" is not a language tag such as vi or en`);
+
+  const explicitSlug = line('slug', false);
+  const slug = slugify(explicitSlug ?? fileStem(source));
+  if (slug === '')
+    fail(
+      'slug',
+      explicitSlug
+        ? `"${explicitSlug}" has no letters or digits to build a URL from`
+        : 'the file name has no letters or digits to build a URL from; set slug',
+    );
+
+  let link = httpUrl('link');
+  if (link === undefined && !has('link') && slug !== '' && categories[0] && published !== undefined) {
+    link = linkFromTemplate(config, categories[0].slug, slug, published);
+  }
+
+  let id = line('id', false);
+  if (id !== undefined && !ABSOLUTE_URI.test(id)) {
+    id = fail(
+      'id',
+      `"${id}" is not an absolute URI; use a URL or a tag: URI such as tag:example.com,2025:article-1`,
+    );
+  }
+
+  if (problems.length > 0 || title === undefined || published === undefined || link === undefined) {
+    return { ok: false, problems };
+  }
+  return {
+    ok: true,
+    warnings,
+    article: {
+      source,
+      title,
+      published,
+      updated,
+      categories,
+      summary,
+      authors,
+      image,
+      tags,
+      slug,
+      link,
+      id: id ?? link,
+      draft,
+      language,
+      body: cleanText(rawBody),
+    },
+  };
+}
+
+function readAuthors(
+  fields: Record<string, unknown>,
+  has: (field: string) => boolean,
+  fail: (field: string, message: string) => undefined,
+): Author[] {
+  const authors: Author[] = [];
+  for (const field of ['author', 'authors']) {
+    if (!has(field)) continue;
+    const value = fields[field];
+    const items = Array.isArray(value) ? value : [value];
+    for (const [index, item] of items.entries()) {
+      const where = Array.isArray(value) ? `${field}[${index + 1}]` : field;
+      if (typeof item === 'string') {
+        const name = cleanLine(item);
+        if (name !== '') authors.push({ name });
+        continue;
+      }
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+        fail(where, `must be a name or { name, email, url }, not ${describe(item)}`);
+        continue;
+      }
+      const record = item as Record<string, unknown>;
+      const name = typeof record.name === 'string' ? cleanLine(record.name) : '';
+      if (name === '') {
+        fail(`${where}.name`, 'is required');
+        continue;
+      }
+      const author: { name: string; email?: string; url?: string } = { name };
+      if (record.email !== undefined && record.email !== null) {
+        const email = typeof record.email === 'string' ? cleanLine(record.email) : '';
+        if (!EMAIL.test(email)) fail(`${where}.email`, `"${String(record.email)}" is not an e-mail address`);
+        else author.email = email;
+      }
+      if (record.url !== undefined && record.url !== null) {
+        const url = typeof record.url === 'string' ? safeHttpUrl(cleanLine(record.url)) : undefined;
+        if (url === undefined) fail(`${where}.url`, `"${String(record.url)}" is not an http(s) URL`);
+        else author.url = url;
+      }
+      authors.push(author);
+    }
+  }
+  return authors;
+}
+
+function safeHttpUrl(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function imageTypeFromUrl(url: string): string | undefined {
+  const path = new URL(url).pathname;
+  const extension = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
+  return extension === undefined ? undefined : IMAGE_TYPES[extension];
+}
+
+function fileStem(source: string): string {
+  const name = source.split(/[\\/]/).pop() ?? source;
+  return name.replace(/\.[^.]*$/, '');
+}
+
+function linkFromTemplate(config: SiteConfig, categorySlug: string, slug: string, published: number): string {
+  const local = DateTime.fromMillis(published, { zone: config.timezone });
+  const path = config.articleUrlTemplate
+    .replaceAll('{category}', encodeURIComponent(categorySlug))
+    .replaceAll('{slug}', encodeURIComponent(slug))
+    .replaceAll('{yyyy}', local.toFormat('yyyy'))
+    .replaceAll('{MM}', local.toFormat('MM'))
+    .replaceAll('{dd}', local.toFormat('dd'));
+  return new URL(path, config.siteUrl).href;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a nested mapping';
+  if (typeof value === 'string') return `"${value}"`;
+  return `${typeof value} ${String(value)}`;
+}

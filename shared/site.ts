@@ -1,0 +1,223 @@
+import type { Article, ArticleProblem, Category } from './article';
+import type { SiteConfig } from './config';
+import { excerpt, renderArticleHtml } from './content';
+import { type FeedDocument, type FeedItem, renderAtom, renderJsonFeed, renderRss } from './feeds';
+import { renderFeedsPage, renderOpml } from './index-pages';
+
+export const CONTENT_TYPES = {
+  rss: 'application/rss+xml; charset=utf-8',
+  atom: 'application/atom+xml; charset=utf-8',
+  json: 'application/feed+json; charset=utf-8',
+  opml: 'text/x-opml; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+} as const;
+
+export const FEED_FILE_NAMES = { rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' } as const;
+
+/** A file of the built site, by its path below the output root (e.g. "feeds/rss.xml"). */
+export interface SiteFile {
+  readonly path: string;
+  readonly body: string;
+  readonly contentType: string;
+}
+
+/** Which articles are published now, and why the others are not. */
+export interface Selection {
+  readonly live: readonly Article[];
+  readonly drafts: readonly Article[];
+  /** Dated in the future: held back until their date. */
+  readonly scheduled: readonly Article[];
+  /** Rejected because an earlier file (by path) already has their id. */
+  readonly duplicates: readonly ArticleProblem[];
+}
+
+/** One feed's place in the site: the whole site (`category` undefined) or one category. */
+export interface FeedPlan {
+  readonly category: Category | undefined;
+  /** Path of the feed's folder below the output root, with a trailing slash. */
+  readonly folder: string;
+  readonly articles: readonly Article[];
+  /** Articles in the category in all, before the items-per-feed cut. */
+  readonly total: number;
+}
+
+/** Newest first; equal times ordered by id, then source, so every build orders alike. */
+export function compareNewestFirst(a: Article, b: Article): number {
+  return b.published - a.published || compare(a.id, b.id) || compare(a.source, b.source);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Splits articles into published, draft and scheduled, and rejects duplicate ids. */
+export function selectArticles(articles: readonly Article[], now: number): Selection {
+  const bySource = [...articles].sort((a, b) => compare(a.source, b.source));
+  const owners = new Map<string, Article>();
+  const live: Article[] = [];
+  const drafts: Article[] = [];
+  const scheduled: Article[] = [];
+  const duplicates: ArticleProblem[] = [];
+  for (const article of bySource) {
+    if (article.draft) {
+      drafts.push(article);
+      continue;
+    }
+    const owner = owners.get(article.id);
+    if (owner) {
+      duplicates.push({
+        source: article.source,
+        field: 'id',
+        message: `${article.id} is already the id of ${owner.source}; give this article its own slug, link or id`,
+      });
+      continue;
+    }
+    owners.set(article.id, article);
+    if (article.published > now) scheduled.push(article);
+    else live.push(article);
+  }
+  return { live, drafts, scheduled, duplicates };
+}
+
+/**
+ * Decides which articles go in which feed: the site-wide feed and one per category, each
+ * the newest `itemsPerFeed`. Category names that differ only in case or accents share a
+ * slug and so a feed; it is shown under the name most articles use.
+ */
+export function planFeeds(live: readonly Article[], config: SiteConfig): FeedPlan[] {
+  const sorted = [...live].sort(compareNewestFirst);
+  const members = new Map<string, Article[]>();
+  const names = new Map<string, Map<string, number>>();
+  for (const article of sorted) {
+    for (const category of article.categories) {
+      const list = members.get(category.slug) ?? [];
+      members.set(category.slug, list);
+      list.push(article);
+      const counts = names.get(category.slug) ?? new Map<string, number>();
+      names.set(category.slug, counts);
+      counts.set(category.name, (counts.get(category.name) ?? 0) + 1);
+    }
+  }
+  const plans: FeedPlan[] = [
+    {
+      category: undefined,
+      folder: 'feeds/',
+      articles: sorted.slice(0, config.itemsPerFeed),
+      total: sorted.length,
+    },
+  ];
+  for (const slug of [...members.keys()].sort(compare)) {
+    const list = members.get(slug) ?? [];
+    const counts = [...(names.get(slug) ?? new Map<string, number>())].sort(
+      ([nameA, countA], [nameB, countB]) => countB - countA || compare(nameA, nameB),
+    );
+    const name = counts[0]?.[0] ?? slug;
+    plans.push({
+      category: { name, slug },
+      folder: `feeds/${slug}/`,
+      articles: list.slice(0, config.itemsPerFeed),
+      total: list.length,
+    });
+  }
+  return plans;
+}
+
+/** Absolute URLs of a feed folder's three files. */
+export function feedUrls(folder: string, config: SiteConfig): FeedDocument['urls'] {
+  const base = new URL(encodeURI(folder.replace(/^feeds\//, '')), config.feedBaseUrl);
+  return {
+    rss: new URL(FEED_FILE_NAMES.rss, base).href,
+    atom: new URL(FEED_FILE_NAMES.atom, base).href,
+    json: new URL(FEED_FILE_NAMES.json, base).href,
+  };
+}
+
+/**
+ * Renders one article for the feeds. Done only for articles that made it into some feed,
+ * and once per article however many feeds show it (the caller's cache).
+ */
+export function toFeedItem(article: Article): FeedItem {
+  return {
+    article,
+    html: renderArticleHtml(article.body, article.link),
+    summary: article.summary ?? excerpt(article.body),
+  };
+}
+
+export function feedDocument(plan: FeedPlan, items: readonly FeedItem[], config: SiteConfig): FeedDocument {
+  const newest = plan.articles.reduce(
+    (latest, article) => Math.max(latest, article.updated ?? article.published),
+    0,
+  );
+  return {
+    title: plan.category ? `${config.title} – ${plan.category.name}` : config.title,
+    description: plan.category ? `${plan.category.name} – ${config.description}` : config.description,
+    homePageUrl: plan.category
+      ? new URL(`${encodeURIComponent(plan.category.slug)}/`, config.siteUrl).href
+      : config.siteUrl,
+    language: config.language,
+    publisher: config.title,
+    urls: feedUrls(plan.folder, config),
+    updated: newest,
+    items,
+  };
+}
+
+/** The three files of one feed. */
+export function renderFeedFiles(plan: FeedPlan, document: FeedDocument): SiteFile[] {
+  return [
+    {
+      path: `${plan.folder}${FEED_FILE_NAMES.rss}`,
+      body: renderRss(document),
+      contentType: CONTENT_TYPES.rss,
+    },
+    {
+      path: `${plan.folder}${FEED_FILE_NAMES.atom}`,
+      body: renderAtom(document),
+      contentType: CONTENT_TYPES.atom,
+    },
+    {
+      path: `${plan.folder}${FEED_FILE_NAMES.json}`,
+      body: renderJsonFeed(document),
+      contentType: CONTENT_TYPES.json,
+    },
+  ];
+}
+
+export interface SiteBuild {
+  readonly selection: Selection;
+  readonly plans: readonly FeedPlan[];
+  readonly files: readonly SiteFile[];
+}
+
+/** Builds every feed of the site, the OPML list and the feeds page from validated articles. */
+export function buildSite(articles: readonly Article[], config: SiteConfig, now: number): SiteBuild {
+  const selection = selectArticles(articles, now);
+  const plans = planFeeds(selection.live, config);
+  const rendered = new Map<Article, FeedItem>();
+  const itemFor = (article: Article): FeedItem => {
+    const cached = rendered.get(article);
+    if (cached) return cached;
+    const item = toFeedItem(article);
+    rendered.set(article, item);
+    return item;
+  };
+  const files: SiteFile[] = [];
+  const documents: FeedDocument[] = [];
+  for (const plan of plans) {
+    const document = feedDocument(plan, plan.articles.map(itemFor), config);
+    documents.push(document);
+    files.push(...renderFeedFiles(plan, document));
+  }
+  files.push({
+    path: 'feeds/index.opml',
+    body: renderOpml(plans, documents, config),
+    contentType: CONTENT_TYPES.opml,
+  });
+  files.push({
+    path: 'feeds/index.html',
+    body: renderFeedsPage(plans, documents, config),
+    contentType: CONTENT_TYPES.html,
+  });
+  return { selection, plans, files };
+}

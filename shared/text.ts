@@ -1,0 +1,107 @@
+/**
+ * Text hygiene shared by every field: XML 1.0 cannot carry some characters at all, and
+ * readers compare text byte for byte, so every string is normalised once, on the way in.
+ */
+
+// C0 controls other than tab, LF and CR; U+FFFE and U+FFFF; and UTF-16 surrogates that
+// are not part of a pair (JSON input can carry them as \ud800 escapes).
+const XML_ILLEGAL =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Removes the characters an XML 1.0 document cannot hold. */
+export function stripXmlIllegal(text: string): string {
+  return text.replace(XML_ILLEGAL, '');
+}
+
+/**
+ * Multi-line text (Markdown bodies): no XML-illegal characters, LF line ends (XML parsers
+ * turn CR into LF anyway, so keeping it would make output differ from what readers see), NFC.
+ */
+export function cleanText(text: string): string {
+  return stripXmlIllegal(text).replace(/\r\n?/g, '\n').normalize('NFC');
+}
+
+/** One-line text (titles, names, summaries): {@link cleanText}, whitespace runs folded, trimmed. */
+export function cleanLine(text: string): string {
+  return cleanText(text).replace(/\s+/g, ' ').trim();
+}
+
+/** Escapes text for an XML or HTML text node. */
+export function escapeXmlText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * Escapes text for a double-quoted XML or HTML attribute. Tab and line ends become
+ * character references because XML attribute normalisation would turn them into spaces.
+ */
+export function escapeXmlAttribute(text: string): string {
+  return escapeXmlText(text)
+    .replace(/"/g, '&quot;')
+    .replace(/\t/g, '&#9;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;');
+}
+
+/** Escapes text for the inside of a CDATA section: every `]]>`, not only the first. */
+export function escapeCdata(text: string): string {
+  return text.replaceAll(']]>', ']]]]><![CDATA[>');
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+export class Utf8Error extends Error {
+  constructor(
+    readonly byteOffset: number,
+    readonly line: number,
+  ) {
+    super(
+      `is not valid UTF-8 (first bad byte at offset ${byteOffset}, line ${line}); save the file as UTF-8`,
+    );
+  }
+}
+
+/** Decodes UTF-8 strictly (a leading BOM is dropped); throws {@link Utf8Error} naming the first bad byte. */
+export function decodeUtf8Strict(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8Offset(bytes);
+    let line = 1;
+    for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+    throw new Utf8Error(offset, line);
+  }
+}
+
+// Only runs on the error path, to tell the editor where the bad byte is.
+function firstInvalidUtf8Offset(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] ?? 0;
+    let length: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      length = 2;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      length = 3;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      length = 4;
+      min = 0x10000;
+    } else return i;
+    if (i + length > bytes.length) return i;
+    let codePoint = b & (0xff >> (length + 1));
+    for (let k = 1; k < length; k++) {
+      const next = bytes[i + k] ?? 0;
+      if ((next & 0xc0) !== 0x80) return i;
+      codePoint = (codePoint << 6) | (next & 0x3f);
+    }
+    if (codePoint < min || codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff)) return i;
+    i += length;
+  }
+  return bytes.length;
+}
