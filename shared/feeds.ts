@@ -84,7 +84,7 @@ export function renderRss(document: FeedDocument): string {
   return `${xml}\n`;
 }
 
-/** Atom 1.0 (RFC 4287). Titles and summaries are type="html", so their text is HTML-escaped first. */
+/** Atom 1.0 (RFC 4287): titles and summaries as plain text, content as HTML. */
 export function renderAtom(document: FeedDocument): string {
   const slots = new XmlSlots();
   const feed = new Feed({
@@ -99,7 +99,7 @@ export function renderAtom(document: FeedDocument): string {
   });
   for (const { article, html, summary } of document.items) {
     const item: Item = {
-      title: slots.cdata(escapeXmlText(article.title)),
+      title: slots.atomText(article.title),
       id: slots.atomId(article.id),
       link: article.link,
       date: itemUpdated(article),
@@ -112,7 +112,7 @@ export function renderAtom(document: FeedDocument): string {
         ...(author.url ? { link: author.url } : {}),
       })),
     };
-    if (summary) item.description = slots.cdata(escapeXmlText(summary));
+    if (summary) item.description = slots.atomText(summary);
     if (html) item.content = slots.cdata(html);
     if (article.image) {
       item.image = {

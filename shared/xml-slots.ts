@@ -12,7 +12,7 @@ import { escapeCdata, escapeXmlAttribute, escapeXmlText, stripXmlIllegal } from 
  * text back, escaped for the place it landed in.
  */
 type Slot =
-  | { kind: 'text' | 'cdata' | 'attribute'; value: string }
+  | { kind: 'text' | 'cdata' | 'attribute' | 'atomText'; value: string }
   | { kind: 'enclosure'; caption: string | undefined; mimeType: string };
 
 const PLACEHOLDER = /\u0001(\d+)\u0001/g;
@@ -21,6 +21,9 @@ const ATOM_ID = /<id>urn:x-feedgen-slot:(\d+)<\/id>/g;
 // `feed` derives the Atom enclosure type from the file extension (image/jpg, or worse);
 // the slot in the title attribute carries the real type and replaces the guess.
 const ATOM_ENCLOSURE = / title="\u0001(\d+)\u0001" type="[^"]*"/g;
+// `feed` writes every Atom title and summary as type="html" in CDATA; plain text is
+// better said as type="text", or readers show "&amp;" where the editor wrote "&".
+const ATOM_HTML_TEXT = / type="html"><!\[CDATA\[\u0001(\d+)\u0001\]\]>/g;
 
 export class XmlSlots {
   readonly #slots: Slot[] = [];
@@ -40,6 +43,11 @@ export class XmlSlots {
     return this.#add({ kind: 'attribute', value });
   }
 
+  /** Plain text of an Atom title or summary that `feed` would mark as HTML. */
+  atomText(value: string): string {
+    return this.#add({ kind: 'atomText', value });
+  }
+
   /** An Atom id: any absolute URI, written exactly as given. */
   atomId(value: string): string {
     const index = this.#slots.push({ kind: 'text', value }) - 1;
@@ -54,6 +62,10 @@ export class XmlSlots {
   /** Replaces every placeholder in `xml` with its text, escaped for where it stands. */
   fill(xml: string): string {
     const filled = xml
+      .replace(ATOM_HTML_TEXT, (match, index: string) => {
+        const slot = this.#slot(index);
+        return slot.kind === 'atomText' ? ` type="text">${escapeXmlText(slot.value)}` : match;
+      })
       .replace(ATOM_ENCLOSURE, (_match, index: string) => {
         const slot = this.#slot(index);
         if (slot.kind !== 'enclosure') throw new Error(`slot ${index} is not an enclosure title`);
@@ -62,7 +74,7 @@ export class XmlSlots {
       })
       .replace(ATOM_ID, (_match, index: string) => {
         const slot = this.#slot(index);
-        if (slot.kind === 'enclosure') throw new Error(`slot ${index} is not an id`);
+        if (slot.kind !== 'text') throw new Error(`slot ${index} is not an id`);
         return `<id>${escapeXmlText(slot.value)}</id>`;
       })
       .replace(PLACEHOLDER, (_match, index: string) => {
@@ -75,7 +87,8 @@ export class XmlSlots {
           case 'attribute':
             return escapeXmlAttribute(slot.value);
           case 'enclosure':
-            throw new Error(`enclosure slot ${index} was not in an Atom enclosure link`);
+          case 'atomText':
+            throw new Error(`${slot.kind} slot ${index} was not where feed puts it`);
         }
       });
     if (filled.includes('\u0001')) {
