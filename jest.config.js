@@ -1,5 +1,6 @@
-// The `feed` package ships ES modules only; @swc/jest compiles it (and our TypeScript)
-// to CommonJS so Jest loads the current version without --experimental-vm-modules.
+// `feed` (and parse5, used by the tests) ship ES modules only; @swc/jest compiles them,
+// and our TypeScript, to CommonJS so Jest loads current versions without
+// --experimental-vm-modules.
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
@@ -15,5 +16,5 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!feed/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(feed|parse5|entities)/)'],
 };
