@@ -61,7 +61,9 @@ describe('renderArticleHtml', () => {
       '<figure><img src="a.jpg" alt="Ảnh"><figcaption>Chú thích</figcaption></figure>\n\n<table><tr><td colspan="2">Ô</td></tr></table>',
       BASE,
     );
-    expect(html).toContain('<figure><img src="https://baohatinh.vn/xay-dung-dang/a.jpg" alt="Ảnh" /><figcaption>Chú thích</figcaption></figure>');
+    expect(html).toContain(
+      '<figure><img src="https://baohatinh.vn/xay-dung-dang/a.jpg" alt="Ảnh" /><figcaption>Chú thích</figcaption></figure>',
+    );
     expect(html).toContain('<td colspan="2">Ô</td>');
   });
 
@@ -72,7 +74,9 @@ describe('renderArticleHtml', () => {
 
 describe('excerpt', () => {
   it('takes plain text from the Markdown, without markup or raw HTML', () => {
-    expect(excerpt('# Tiêu đề\n\n**Đậm** [liên kết](x) `mã` <b>thô</b>\ndòng hai')).toBe('Tiêu đề Đậm liên kết mã thô dòng hai');
+    expect(excerpt('# Tiêu đề\n\n**Đậm** [liên kết](x) `mã` <b>thô</b>\ndòng hai')).toBe(
+      'Tiêu đề Đậm liên kết mã thô dòng hai',
+    );
   });
 
   it('cuts long text at a word boundary and marks the cut', () => {

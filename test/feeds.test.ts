@@ -44,7 +44,10 @@ describe('every rendered feed is read by real parsers', () => {
     const articles = [
       sample('mot', '2025-06-30T08:00:00+07:00', {
         summary: 'Tóm tắt',
-        authors: [{ name: 'Thu Hà', email: 'thuha@baohatinh.vn', url: 'https://baohatinh.vn/tac-gia/thu-ha' }, 'Đức Quang'],
+        authors: [
+          { name: 'Thu Hà', email: 'thuha@baohatinh.vn', url: 'https://baohatinh.vn/tac-gia/thu-ha' },
+          'Đức Quang',
+        ],
         image: 'https://baohatinh.vn/anh/mot.jpg',
         imageCaption: 'Ảnh minh họa',
         tags: ['Đức Thọ'],
@@ -141,7 +144,10 @@ describe('workarounds for defects of the feed package', () => {
     expect(children(rssItem, 'category').map((c) => c.text)).toEqual(['Tom & Jerry <b>', 'Xây dựng Đảng']);
     expect(child(rssItem, 'creator', NS.dc).text).toBe('Lê & Trần <x>');
     const entry = child(checkAtom(body(files, 'feeds/atom.xml')), 'entry', NS.atom);
-    expect(children(entry, 'category', NS.atom).map((c) => c.attributes.term)).toEqual(['Tom & Jerry <b>', 'Xây dựng Đảng']);
+    expect(children(entry, 'category', NS.atom).map((c) => c.attributes.term)).toEqual([
+      'Tom & Jerry <b>',
+      'Xây dựng Đảng',
+    ]);
     expect(child(child(entry, 'author', NS.atom), 'name', NS.atom).text).toBe('Lê & Trần <x>');
     const parsed = await readWithFeedParser(body(files, 'feeds/atom.xml'));
     expect(parsed.items[0]?.title).toBe('AT&T <3 &amp; "quotes"');
@@ -150,7 +156,9 @@ describe('workarounds for defects of the feed package', () => {
   it('writes RSS authors as dc:creator, one per author, never as <author>', () => {
     // GIVEN an article with two authors and one with none and no body (so feed adds no content namespace)
     const files = build([
-      sample('hai-tac-gia', '2025-06-30', { authors: ['Thu Hà', { name: 'Đức Quang', email: 'quang@baohatinh.vn' }] }),
+      sample('hai-tac-gia', '2025-06-30', {
+        authors: ['Thu Hà', { name: 'Đức Quang', email: 'quang@baohatinh.vn' }],
+      }),
       sample('khong-noi-dung', '2025-06-29', { authors: ['Minh'] }, ''),
     ]);
     // THEN
@@ -169,9 +177,15 @@ describe('workarounds for defects of the feed package', () => {
   });
 
   it('gives every Atom category the required term', () => {
-    const files = build([sample('the', '2025-06-30', { categories: ['Xây dựng Đảng', 'Thời sự'], tags: ['NTM'] })]);
+    const files = build([
+      sample('the', '2025-06-30', { categories: ['Xây dựng Đảng', 'Thời sự'], tags: ['NTM'] }),
+    ]);
     const entry = child(checkAtom(body(files, 'feeds/atom.xml')), 'entry', NS.atom);
-    expect(children(entry, 'category', NS.atom).map((c) => c.attributes.term)).toEqual(['Xây dựng Đảng', 'Thời sự', 'NTM']);
+    expect(children(entry, 'category', NS.atom).map((c) => c.attributes.term)).toEqual([
+      'Xây dựng Đảng',
+      'Thời sự',
+      'NTM',
+    ]);
   });
 
   it.each([
@@ -205,15 +219,27 @@ describe('workarounds for defects of the feed package', () => {
     ['https://cdn.baohatinh.vn/a/b.svg', {}, 'image/svg+xml'],
     ['https://cdn.baohatinh.vn/resize/12345', { imageType: 'image/avif' }, 'image/avif'],
   ])('gives the enclosure of %s its real MIME type', (url, extra, type) => {
-    const files = build([sample('anh', '2025-06-30', { image: url, imageCaption: 'Chú thích "ảnh" & <b>', ...extra })]);
+    const files = build([
+      sample('anh', '2025-06-30', { image: url, imageCaption: 'Chú thích "ảnh" & <b>', ...extra }),
+    ]);
     const expectedUrl = new URL(url).href;
-    const enclosure = child(child(child(checkRss(body(files, 'feeds/rss.xml')), 'channel'), 'item'), 'enclosure');
+    const enclosure = child(
+      child(child(checkRss(body(files, 'feeds/rss.xml')), 'channel'), 'item'),
+      'enclosure',
+    );
     expect(enclosure.attributes).toEqual({ url: expectedUrl, type, length: '0' });
     const entry = child(checkAtom(body(files, 'feeds/atom.xml')), 'entry', NS.atom);
     const link = children(entry, 'link', NS.atom).find((l) => l.attributes.rel === 'enclosure');
-    expect(link?.attributes).toEqual({ rel: 'enclosure', href: expectedUrl, type, title: 'Chú thích "ảnh" & <b>' });
+    expect(link?.attributes).toEqual({
+      rel: 'enclosure',
+      href: expectedUrl,
+      type,
+      title: 'Chú thích "ảnh" & <b>',
+    });
     const json = readJsonFeed(body(files, 'feeds/feed.json')).items[0];
-    expect(json?.attachments).toEqual([{ url: expectedUrl, mime_type: type, title: 'Chú thích "ảnh" & <b>' }]);
+    expect(json?.attachments).toEqual([
+      { url: expectedUrl, mime_type: type, title: 'Chú thích "ảnh" & <b>' },
+    ]);
     expect(json?.image).toBe(expectedUrl);
   });
 
@@ -221,7 +247,11 @@ describe('workarounds for defects of the feed package', () => {
     const files = build([sample('anh', '2025-06-30', { image: 'https://cdn.baohatinh.vn/b.gif' })]);
     const entry = child(checkAtom(body(files, 'feeds/atom.xml')), 'entry', NS.atom);
     const link = children(entry, 'link', NS.atom).find((l) => l.attributes.rel === 'enclosure');
-    expect(link?.attributes).toEqual({ rel: 'enclosure', href: 'https://cdn.baohatinh.vn/b.gif', type: 'image/gif' });
+    expect(link?.attributes).toEqual({
+      rel: 'enclosure',
+      href: 'https://cdn.baohatinh.vn/b.gif',
+      type: 'image/gif',
+    });
   });
 
   it('writes JSON Feed 1.1 with every author, the language and attachments', () => {
@@ -238,7 +268,10 @@ describe('workarounds for defects of the feed package', () => {
     expect(feed.authors).toEqual([{ name: 'Báo Hà Tĩnh' }]);
     expect(feed).not.toHaveProperty('author');
     const [item] = feed.items;
-    expect(item?.authors).toEqual([{ name: 'Thu Hà', url: 'https://baohatinh.vn/tac-gia/thu-ha' }, { name: 'Đức Quang' }]);
+    expect(item?.authors).toEqual([
+      { name: 'Thu Hà', url: 'https://baohatinh.vn/tac-gia/thu-ha' },
+      { name: 'Đức Quang' },
+    ]);
     expect(item).not.toHaveProperty('author');
     expect(item?.language).toBe('en');
     expect(item?.summary).toBe('Tóm tắt');
@@ -270,7 +303,9 @@ describe('what every feed carries', () => {
   ]);
 
   it('names its language in all three formats', () => {
-    expect(child(child(checkRss(body(files, 'feeds/thoi-su/rss.xml')), 'channel'), 'language').text).toBe('vi');
+    expect(child(child(checkRss(body(files, 'feeds/thoi-su/rss.xml')), 'channel'), 'language').text).toBe(
+      'vi',
+    );
     expect(checkAtom(body(files, 'feeds/thoi-su/atom.xml')).attributes['xml:lang']).toBe('vi');
     expect(readJsonFeed(body(files, 'feeds/thoi-su/feed.json')).language).toBe('vi');
   });
@@ -323,17 +358,25 @@ describe('item content', () => {
     expect(html).toContain('href="https://baohatinh.vn/chinh-tri/bai-truoc.html"');
     expect(html).toContain('src="https://baohatinh.vn/xay-dung-dang/anh/1.jpg"');
     expect(html).toContain('src="https://baohatinh.vn/xay-dung-dang/x.png"');
-    for (const bad of ['<script', 'alert(1)', 'onerror', 'javascript:', '<iframe', '<meta']) expect(html).not.toContain(bad);
+    for (const bad of ['<script', 'alert(1)', 'onerror', 'javascript:', '<iframe', '<meta'])
+      expect(html).not.toContain(bad);
     const entry = child(checkAtom(body(files, 'feeds/atom.xml')), 'entry', NS.atom);
     expect(child(entry, 'content', NS.atom).text).toBe(html);
     expect(readJsonFeed(body(files, 'feeds/feed.json')).items[0]?.content_html).toBe(html);
-    expect((await readWithFeedParser(body(files, 'feeds/rss.xml'))).items[0]?.description).toContain('Tiêu đề');
+    expect((await readWithFeedParser(body(files, 'feeds/rss.xml'))).items[0]?.description).toContain(
+      'Tiêu đề',
+    );
   });
 
   it('uses the summary, or an excerpt of the body when there is none', () => {
     const files = build([
       sample('co-tom-tat', '2025-06-30', { summary: 'Tóm tắt <ngắn> & gọn' }),
-      sample('khong-tom-tat', '2025-06-29', {}, '**Đậm** và [liên kết](https://a.vn/). <b>HTML</b> thô.\n\nĐoạn hai.'),
+      sample(
+        'khong-tom-tat',
+        '2025-06-29',
+        {},
+        '**Đậm** và [liên kết](https://a.vn/). <b>HTML</b> thô.\n\nĐoạn hai.',
+      ),
     ]);
     const items = children(child(checkRss(body(files, 'feeds/rss.xml')), 'channel'), 'item');
     expect(items.map((item) => child(item, 'description').text)).toEqual([
@@ -341,13 +384,18 @@ describe('item content', () => {
       'Đậm và liên kết. HTML thô. Đoạn hai.',
     ]);
     const json = readJsonFeed(body(files, 'feeds/feed.json'));
-    expect(json.items.map((item) => item.summary)).toEqual(['Tóm tắt <ngắn> & gọn', 'Đậm và liên kết. HTML thô. Đoạn hai.']);
+    expect(json.items.map((item) => item.summary)).toEqual([
+      'Tóm tắt <ngắn> & gọn',
+      'Đậm và liên kết. HTML thô. Đoạn hai.',
+    ]);
     const atom = checkAtom(body(files, 'feeds/atom.xml'));
     expect(children(atom, 'entry', NS.atom).map((e) => child(e, 'summary', NS.atom).text)).toEqual([
       'Tóm tắt <ngắn> & gọn',
       'Đậm và liên kết. HTML thô. Đoạn hai.',
     ]);
-    expect(children(atom, 'entry', NS.atom).map((e) => child(e, 'summary', NS.atom).attributes.type)).toEqual(['text', 'text']);
+    expect(children(atom, 'entry', NS.atom).map((e) => child(e, 'summary', NS.atom).attributes.type)).toEqual(
+      ['text', 'text'],
+    );
   });
 
   it('lets an article without body or summary through with its title and link', async () => {

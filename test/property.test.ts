@@ -78,7 +78,11 @@ describe('any text in any field gives well-formed feeds that read back to the sa
             slug: 'bai',
             body: text.body,
           };
-          const parsed = parseArticle('articles/bai.json', Buffer.from(JSON.stringify(fields), 'utf8'), TEST_CONFIG);
+          const parsed = parseArticle(
+            'articles/bai.json',
+            Buffer.from(JSON.stringify(fields), 'utf8'),
+            TEST_CONFIG,
+          );
           if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
           const { article } = parsed;
           const expected = {
@@ -91,7 +95,9 @@ describe('any text in any field gives well-formed feeds that read back to the sa
           };
 
           // WHEN the site is built
-          const files = new Map(buildSite([article], TEST_CONFIG, Date.now()).files.map((f) => [f.path, f.body]));
+          const files = new Map(
+            buildSite([article], TEST_CONFIG, Date.now()).files.map((f) => [f.path, f.body]),
+          );
           const folder = `feeds/${article.categories[0]?.slug}/`;
 
           // THEN a strict XML parser reads every document and gets the same text back
@@ -100,20 +106,32 @@ describe('any text in any field gives well-formed feeds that read back to the sa
             expect(child(rssItem, 'title').text).toBe(expected.title);
             expect(child(rssItem, 'creator', NS.dc).text).toBe(expected.author);
             expect(children(rssItem, 'category').map((c) => c.text)).toEqual(expected.categories);
-            expect(children(rssItem, 'encoded', NS.content).map((c) => c.text)).toEqual(expected.html ? [expected.html] : []);
+            expect(children(rssItem, 'encoded', NS.content).map((c) => c.text)).toEqual(
+              expected.html ? [expected.html] : [],
+            );
 
             const entry = child(parseXml(files.get(`${prefix}atom.xml`) ?? ''), 'entry', NS.atom);
             expect(child(entry, 'title', NS.atom).text).toBe(expected.title);
             expect(child(entry, 'summary', NS.atom).text).toBe(expected.summary);
             expect(child(child(entry, 'author', NS.atom), 'name', NS.atom).text).toBe(expected.author);
-            expect(children(entry, 'category', NS.atom).map((c) => c.attributes.term)).toEqual(expected.categories);
-            const enclosure = children(entry, 'link', NS.atom).find((link) => link.attributes.rel === 'enclosure');
+            expect(children(entry, 'category', NS.atom).map((c) => c.attributes.term)).toEqual(
+              expected.categories,
+            );
+            const enclosure = children(entry, 'link', NS.atom).find(
+              (link) => link.attributes.rel === 'enclosure',
+            );
             expect(enclosure?.attributes.title).toBe(expected.caption);
             expect(enclosure?.attributes.type).toBe('image/jpeg');
-            expect(children(entry, 'content', NS.atom).map((c) => c.text)).toEqual(expected.html ? [expected.html] : []);
+            expect(children(entry, 'content', NS.atom).map((c) => c.text)).toEqual(
+              expected.html ? [expected.html] : [],
+            );
 
             const json = readJsonFeed(files.get(`${prefix}feed.json`) ?? '');
-            expect(json.items[0]).toMatchObject({ title: expected.title, summary: expected.summary, tags: expected.categories });
+            expect(json.items[0]).toMatchObject({
+              title: expected.title,
+              summary: expected.summary,
+              tags: expected.categories,
+            });
           }
           const opml = parseXml(files.get('feeds/index.opml') ?? '');
           expect(opml.local).toBe('opml');
@@ -124,14 +142,18 @@ describe('any text in any field gives well-formed feeds that read back to the sa
   });
 
   it('holds for ids: any absolute URI is written exactly', () => {
-    const uriTail = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }).map((s) => s.replace(/[\s<>"{}|\\^`\p{Cc}]/gu, 'x'));
+    const uriTail = fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 20 })
+      .map((s) => s.replace(/[\s<>"{}|\\^`\p{Cc}]/gu, 'x'));
     fc.assert(
       fc.property(fc.constantFrom('tag:', 'urn:', 'https://a.vn/', 'x-custom:'), uriTail, (scheme, tail) => {
         const id = cleanLine(`${scheme}${tail}`);
         const fields = { title: 'T', date: '2025-06-30', category: 'C', id, slug: 'bai' };
         const parsed = parseArticle('articles/bai.json', Buffer.from(JSON.stringify(fields)), TEST_CONFIG);
         if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-        const files = new Map(buildSite([parsed.article], TEST_CONFIG, Date.now()).files.map((f) => [f.path, f.body]));
+        const files = new Map(
+          buildSite([parsed.article], TEST_CONFIG, Date.now()).files.map((f) => [f.path, f.body]),
+        );
         const entry = child(parseXml(files.get('feeds/atom.xml') ?? ''), 'entry', NS.atom);
         expect(child(entry, 'id', NS.atom).text).toBe(id);
         const rssItem = child(child(parseXml(files.get('feeds/rss.xml') ?? ''), 'channel'), 'item');

@@ -19,8 +19,14 @@ describe('selectArticles', () => {
   });
 
   it('rejects an article whose id is taken by a file earlier in path order, naming both', () => {
-    const first = { ...sample('a', '2025-06-30', { id: 'tag:baohatinh.vn,2025:1' }), source: 'articles/a.md' };
-    const second = { ...sample('b', '2025-07-01', { id: 'tag:baohatinh.vn,2025:1' }), source: 'articles/b.md' };
+    const first = {
+      ...sample('a', '2025-06-30', { id: 'tag:baohatinh.vn,2025:1' }),
+      source: 'articles/a.md',
+    };
+    const second = {
+      ...sample('b', '2025-07-01', { id: 'tag:baohatinh.vn,2025:1' }),
+      source: 'articles/b.md',
+    };
     const selection = selectArticles([second, first], NOW);
     expect(selection.live).toEqual([first]);
     expect(selection.duplicates).toEqual([
@@ -33,7 +39,11 @@ describe('selectArticles', () => {
   });
 
   it('does not count a draft as the owner of an id', () => {
-    const draft = { ...sample('a', '2025-06-30', { draft: true }), source: 'articles/a.md', id: 'tag:x,2025:1' };
+    const draft = {
+      ...sample('a', '2025-06-30', { draft: true }),
+      source: 'articles/a.md',
+      id: 'tag:x,2025:1',
+    };
     const live = { ...sample('b', '2025-06-30'), source: 'articles/b.md', id: 'tag:x,2025:1' };
     expect(selectArticles([draft, live], NOW).live).toEqual([live]);
   });
@@ -49,7 +59,11 @@ describe('planFeeds', () => {
       sample('new', '2025-07-01'),
     ];
     const expected = ['new', 'a', 'b', 'c', 'old'];
-    for (const order of [articles, [...articles].reverse(), [articles[2], articles[0], articles[4], articles[1], articles[3]]]) {
+    for (const order of [
+      articles,
+      [...articles].reverse(),
+      [articles[2], articles[0], articles[4], articles[1], articles[3]],
+    ]) {
       const [site] = planFeeds(order as Article[], TEST_CONFIG);
       expect(site?.articles.map((a) => a.slug)).toEqual(expected);
     }
@@ -57,7 +71,12 @@ describe('planFeeds', () => {
   });
 
   it('keeps the newest itemsPerFeed in each feed', () => {
-    const articles = Array.from({ length: 60 }, (_, i) => sample(`bai-${i}`, `2025-06-${String((i % 28) + 1).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00`));
+    const articles = Array.from({ length: 60 }, (_, i) =>
+      sample(
+        `bai-${i}`,
+        `2025-06-${String((i % 28) + 1).padStart(2, '0')}T${String(i % 24).padStart(2, '0')}:00`,
+      ),
+    );
     const plans = planFeeds(articles, TEST_CONFIG);
     expect(plans.map((plan) => plan.articles.length)).toEqual([50, 50]);
     expect(plans[0]?.total).toBe(60);
@@ -116,11 +135,14 @@ describe('buildSite', () => {
   });
 
   it('puts an article in the feed of each of its categories and in the site feed', () => {
-    const entries = (path: string) => children(checkAtom(file(path)), 'entry', NS.atom).map((e) => child(e, 'title', NS.atom).text);
+    const entries = (path: string) =>
+      children(checkAtom(file(path)), 'entry', NS.atom).map((e) => child(e, 'title', NS.atom).text);
     expect(entries('feeds/atom.xml')).toEqual(['Bài a', 'Bài b', 'Bài c']);
     expect(entries('feeds/thoi-su/atom.xml')).toEqual(['Bài a', 'Bài b']);
     expect(entries('feeds/xay-dung-dang/atom.xml')).toEqual(['Bài a']);
-    expect(readJsonFeed(file('feeds/thoi-su/feed.json')).items[1]?.date_modified).toBe('2025-07-02T17:00:00.000Z');
+    expect(readJsonFeed(file('feeds/thoi-su/feed.json')).items[1]?.date_modified).toBe(
+      '2025-07-02T17:00:00.000Z',
+    );
   });
 
   it('lists every feed in OPML 2.0, grouped by format, with absolute URLs', () => {
@@ -137,14 +159,25 @@ describe('buildSite', () => {
       'https://baohatinh.vn/feeds/van-hoa-xa-hoi-b/rss.xml',
       'https://baohatinh.vn/feeds/xay-dung-dang/rss.xml',
     ]);
-    expect(rss[2]?.attributes).toMatchObject({ type: 'rss', text: 'Báo Hà Tĩnh – Văn hóa & "Xã hội" <b>', htmlUrl: 'https://baohatinh.vn/van-hoa-xa-hoi-b/' });
-    expect(children(groups[2] ?? opml, 'outline').map((o) => o.attributes.xmlUrl)).toContain('https://baohatinh.vn/feeds/thoi-su/feed.json');
+    expect(rss[2]?.attributes).toMatchObject({
+      type: 'rss',
+      text: 'Báo Hà Tĩnh – Văn hóa & "Xã hội" <b>',
+      htmlUrl: 'https://baohatinh.vn/van-hoa-xa-hoi-b/',
+    });
+    expect(children(groups[2] ?? opml, 'outline').map((o) => o.attributes.xmlUrl)).toContain(
+      'https://baohatinh.vn/feeds/thoi-su/feed.json',
+    );
   });
 
   it('writes a feeds page listing every category with its three feeds, and autodiscovery links', () => {
     const page = parseHtml(file('feeds/index.html'));
     expect(attribute(page, 'lang')).toBe('vi');
-    const rows = findAll(page, (e) => e.tagName === 'tr' && (attribute(e, 'data-category') !== undefined || attribute(e, 'data-site') !== undefined));
+    const rows = findAll(
+      page,
+      (e) =>
+        e.tagName === 'tr' &&
+        (attribute(e, 'data-category') !== undefined || attribute(e, 'data-site') !== undefined),
+    );
     expect(rows.map((row) => textOf(findAll(row, (e) => e.tagName === 'th')[0] ?? row))).toEqual([
       'Tất cả tin',
       'Thời sự',
@@ -152,7 +185,11 @@ describe('buildSite', () => {
       'Xây dựng Đảng',
     ]);
     const hrefs = findAll(rows[2] ?? page, (e) => e.tagName === 'a').map((a) => attribute(a, 'href'));
-    expect(hrefs).toEqual(['van-hoa-xa-hoi-b/rss.xml', 'van-hoa-xa-hoi-b/atom.xml', 'van-hoa-xa-hoi-b/feed.json']);
+    expect(hrefs).toEqual([
+      'van-hoa-xa-hoi-b/rss.xml',
+      'van-hoa-xa-hoi-b/atom.xml',
+      'van-hoa-xa-hoi-b/feed.json',
+    ]);
     const discovery = findAll(page, (e) => e.tagName === 'link' && attribute(e, 'rel') === 'alternate');
     expect(discovery).toHaveLength(12);
     expect(discovery.map((l) => attribute(l, 'type'))).toContain('application/feed+json');

@@ -30,6 +30,15 @@ export function article(
 }
 
 /** A valid article in "Xây dựng Đảng" dated `date`, with overrides. */
-export function sample(slug: string, date: string, overrides: Record<string, unknown> = {}, body?: string): Article {
-  return article({ title: `Bài ${slug}`, date, category: 'Xây dựng Đảng', slug, ...overrides }, body, `articles/${slug}.md`);
+export function sample(
+  slug: string,
+  date: string,
+  overrides: Record<string, unknown> = {},
+  body?: string,
+): Article {
+  return article(
+    { title: `Bài ${slug}`, date, category: 'Xây dựng Đảng', slug, ...overrides },
+    body,
+    `articles/${slug}.md`,
+  );
 }

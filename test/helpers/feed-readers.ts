@@ -33,7 +33,9 @@ addFormats(ajv);
 const validateJsonFeedSchema = ajv.compile(jsonFeedSchema);
 
 /** Checks a JSON Feed against the JSON Feed 1.1 schema; returns the parsed feed. */
-export function readJsonFeed(text: string): Record<string, unknown> & { items: Array<Record<string, unknown>> } {
+export function readJsonFeed(
+  text: string,
+): Record<string, unknown> & { items: Array<Record<string, unknown>> } {
   const feed = JSON.parse(text) as Record<string, unknown> & { items: Array<Record<string, unknown>> };
   if (!validateJsonFeedSchema(feed)) {
     throw new Error(`JSON Feed schema errors: ${ajv.errorsText(validateJsonFeedSchema.errors)}`);
@@ -60,14 +62,17 @@ export function checkAtom(xml: string): XmlElement {
     return found[0];
   };
   const checkId = (element: XmlElement | undefined, where: string): void => {
-    if (element && !/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(element.text)) problems.push(`${where} id "${element.text}" is not an absolute IRI`);
+    if (element && !/^[a-zA-Z][a-zA-Z0-9+.-]*:\S+$/.test(element.text))
+      problems.push(`${where} id "${element.text}" is not an absolute IRI`);
   };
   const checkDate = (element: XmlElement | undefined, where: string): void => {
-    if (element && !RFC3339.test(element.text)) problems.push(`${where} date "${element.text}" is not RFC 3339`);
+    if (element && !RFC3339.test(element.text))
+      problems.push(`${where} date "${element.text}" is not RFC 3339`);
   };
   const checkText = (element: XmlElement | undefined, where: string): void => {
     const type = element?.attributes.type;
-    if (type !== undefined && !['text', 'html', 'xhtml'].includes(type)) problems.push(`${where} has type ${type}`);
+    if (type !== undefined && !['text', 'html', 'xhtml'].includes(type))
+      problems.push(`${where} has type ${type}`);
   };
   checkId(one(feed, 'id', 'feed'), 'feed');
   checkText(one(feed, 'title', 'feed'), 'feed title');
@@ -81,7 +86,8 @@ export function checkAtom(xml: string): XmlElement {
     const published = children(entry, 'published', NS.atom);
     if (published.length > 1) problems.push(`${where} has several <published>`);
     checkDate(published[0], `${where} published`);
-    if (!feedHasAuthor && children(entry, 'author', NS.atom).length === 0) problems.push(`${where} has no author`);
+    if (!feedHasAuthor && children(entry, 'author', NS.atom).length === 0)
+      problems.push(`${where} has no author`);
     for (const author of children(entry, 'author', NS.atom)) one(author, 'name', `${where} author`);
     const links = children(entry, 'link', NS.atom);
     const alternate = links.filter((link) => (link.attributes.rel ?? 'alternate') === 'alternate');
@@ -103,7 +109,8 @@ export function checkAtom(xml: string): XmlElement {
 export function checkRss(xml: string): XmlElement {
   const rss = parseXml(xml);
   const problems: string[] = [];
-  if (rss.local !== 'rss' || rss.attributes.version !== '2.0') problems.push('root is not <rss version="2.0">');
+  if (rss.local !== 'rss' || rss.attributes.version !== '2.0')
+    problems.push('root is not <rss version="2.0">');
   const channel = child(rss, 'channel');
   for (const required of ['title', 'link', 'description']) {
     if (children(channel, required, '').length !== 1) problems.push(`channel needs one <${required}>`);
@@ -112,9 +119,14 @@ export function checkRss(xml: string): XmlElement {
     if (children(item, 'title', '').length === 0 && children(item, 'description', '').length === 0) {
       problems.push(`item ${index + 1} has neither title nor description`);
     }
-    if (children(item, 'author', '').length > 0) problems.push(`item ${index + 1} has <author>, which must be an e-mail`);
+    if (children(item, 'author', '').length > 0)
+      problems.push(`item ${index + 1} has <author>, which must be an e-mail`);
     for (const date of children(item, 'pubDate', '')) {
-      if (!/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(date.text)) {
+      if (
+        !/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(
+          date.text,
+        )
+      ) {
         problems.push(`item ${index + 1} pubDate "${date.text}" is not RFC 822`);
       }
     }

@@ -6,7 +6,9 @@ type Element = DefaultTreeAdapterMap['element'];
 /** Parses an HTML document as a browser would (parse5 implements the WHATWG algorithm). */
 export function parseHtml(html: string): Element {
   const document = parse(html);
-  const root = document.childNodes.find((node): node is Element => 'tagName' in node && node.tagName === 'html');
+  const root = document.childNodes.find(
+    (node): node is Element => 'tagName' in node && node.tagName === 'html',
+  );
   if (!root) throw new Error('no <html> element');
   return root;
 }

@@ -13,7 +13,14 @@ export interface XmlElement {
 /** Parses `xml` strictly: any well-formedness or namespace error throws. */
 export function parseXml(xml: string): XmlElement {
   const parser = new SaxesParser({ xmlns: true, position: true });
-  const root: XmlElement = { name: '#document', uri: '', local: '#document', attributes: {}, children: [], text: '' };
+  const root: XmlElement = {
+    name: '#document',
+    uri: '',
+    local: '#document',
+    attributes: {},
+    children: [],
+    text: '',
+  };
   const stack: XmlElement[] = [root];
   let error: Error | undefined;
   parser.on('error', (e) => {
@@ -52,7 +59,9 @@ export function parseXml(xml: string): XmlElement {
 }
 
 export function children(element: XmlElement, local: string, uri?: string): XmlElement[] {
-  return element.children.filter((child) => child.local === local && (uri === undefined || child.uri === uri));
+  return element.children.filter(
+    (child) => child.local === local && (uri === undefined || child.uri === uri),
+  );
 }
 
 export function child(element: XmlElement, local: string, uri?: string): XmlElement {
