@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isArticleFile, type ParseResult, parseArticle } from '../shared/article';
 import { ConfigError, DEFAULT_CONFIG, resolveConfig, type SiteConfig } from '../shared/config';
@@ -57,11 +57,15 @@ export async function findArticleFiles(root: string): Promise<string[]> {
   return found.sort();
 }
 
-/** Reads and parses one article; a file over the size limit is rejected without being read. */
-export async function readArticle(file: string, source: string, config: SiteConfig): Promise<ParseResult> {
-  const handle = await open(file, 'r');
+/**
+ * Reads and parses one article; a file over the size limit is rejected without being read.
+ * Synchronous on purpose: for thousands of small files, promise-based reads spend more time
+ * in bookkeeping than in the system calls.
+ */
+export function readArticle(file: string, source: string, config: SiteConfig): ParseResult {
+  const descriptor = openSync(file, 'r');
   try {
-    const { size } = await handle.stat();
+    const { size } = fstatSync(descriptor);
     if (size > config.maxArticleBytes) {
       return {
         ok: false,
@@ -74,29 +78,17 @@ export async function readArticle(file: string, source: string, config: SiteConf
         ],
       };
     }
-    const bytes = await handle.readFile();
-    return parseArticle(source, bytes, config);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Runs `task` over `items` with at most `limit` at once, keeping results in order. */
-export async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index] as T);
+    const bytes = Buffer.allocUnsafe(size);
+    let filled = 0;
+    while (filled < size) {
+      const read = readSync(descriptor, bytes, filled, size - filled, filled);
+      if (read === 0) break;
+      filled += read;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+    return parseArticle(source, bytes.subarray(0, filled), config);
+  } finally {
+    closeSync(descriptor);
+  }
 }
 
 export interface WriteReport {

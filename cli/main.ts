@@ -5,15 +5,7 @@ import { formatProblem } from '../shared/article';
 import { ConfigError, type SiteConfig } from '../shared/config';
 import { parseArticleDate } from '../shared/dates';
 import { buildSite } from '../shared/site';
-import {
-  displayPath,
-  findArticleFiles,
-  isDirectory,
-  loadConfig,
-  mapLimited,
-  readArticle,
-  writeSite,
-} from './files';
+import { displayPath, findArticleFiles, isDirectory, loadConfig, readArticle, writeSite } from './files';
 
 export const EXIT = { ok: 0, rejected: 1, failed: 1, usage: 2 } as const;
 
@@ -97,7 +89,7 @@ async function loadArticles(folder: string, config: SiteConfig, io: Console): Pr
   if (!(await isDirectory(root)))
     throw new UsageError(`articles folder "${folder}" does not exist or is not a folder`);
   const files = await findArticleFiles(root);
-  const results = await mapLimited(files, 32, (file) => readArticle(file, displayPath(file, io.cwd), config));
+  const results = files.map((file) => readArticle(file, displayPath(file, io.cwd), config));
   const articles: Article[] = [];
   const rejected: ArticleProblem[][] = [];
   const warnings: ArticleProblem[] = [];

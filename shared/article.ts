@@ -1,7 +1,6 @@
 import { load as loadYaml } from 'js-yaml';
-import { DateTime } from 'luxon';
 import type { SiteConfig } from './config';
-import { parseArticleDate } from './dates';
+import { localDate, parseToMillis } from './dates';
 import { slugify } from './slug';
 import { cleanLine, cleanText, decodeUtf8Strict, Utf8Error } from './text';
 
@@ -142,7 +141,9 @@ export function parseArticle(source: string, bytes: Uint8Array, config: SiteConf
   let fields: Record<string, unknown>;
   let body: string;
   try {
-    const text = decodeUtf8Strict(bytes);
+    // Cleaned as a whole first, so a stray control character is dropped rather than
+    // making the YAML or JSON parser reject the file.
+    const text = cleanText(decodeUtf8Strict(bytes));
     if (text.trim() === '') throw new InvalidFile('the file has only white space');
     ({ fields, body } = source.toLowerCase().endsWith('.json') ? splitJson(text) : splitFrontMatter(text));
   } catch (error) {
@@ -167,12 +168,12 @@ function splitJson(text: string): { fields: Record<string, unknown>; body: strin
   delete fields.body;
   if (body !== undefined && typeof body !== 'string')
     throw new InvalidFile('body: must be a string of Markdown');
-  return { fields, body: body ?? '' };
+  // JSON escapes can spell CR or control characters that the file-level cleaning never saw.
+  return { fields, body: cleanText(body ?? '') };
 }
 
 function splitFrontMatter(text: string): { fields: Record<string, unknown>; body: string } {
-  const normalised = text.replace(/\r\n?/g, '\n');
-  const opening = /^---[ \t]*([^\n]*)\n/.exec(normalised);
+  const opening = /^---[ \t]*([^\n]*)\n/.exec(text);
   if (!opening) {
     throw new InvalidFile(
       'has no front matter: a Markdown article starts with a line "---", then YAML fields, then "---"',
@@ -184,7 +185,7 @@ function splitFrontMatter(text: string): { fields: Record<string, unknown>; body
       `front matter in "${language}" is not accepted; front matter is YAML only and is never run as code`,
     );
   }
-  const rest = normalised.slice(opening[0].length);
+  const rest = text.slice(opening[0].length);
   const closing = /^(?:---|\.\.\.)[ \t]*$/m.exec(rest);
   if (!closing)
     throw new InvalidFile('the front matter that starts on line 1 is never closed by a "---" line');
@@ -276,8 +277,8 @@ function readFields(
   const date = (field: string, required: boolean): number | undefined => {
     const value = line(field, required);
     if (value === undefined) return undefined;
-    const parsed = parseArticleDate(value, config.timezone);
-    return parsed.ok ? parsed.value.toMillis() : fail(field, parsed.reason);
+    const millis = parseToMillis(value, config.timezone);
+    return typeof millis === 'number' ? millis : fail(field, millis);
   };
 
   const title = line('title', true);
@@ -348,7 +349,8 @@ function readFields(
     );
 
   let link = httpUrl('link');
-  if (link === undefined && !has('link') && slug !== '' && categories[0] && published !== undefined) {
+  const linkRejected = problems.some((problem) => problem.field === 'link');
+  if (link === undefined && !linkRejected && slug !== '' && categories[0] && published !== undefined) {
     link = linkFromTemplate(config, categories[0].slug, slug, published);
   }
 
@@ -381,7 +383,7 @@ function readFields(
       id: id ?? link,
       draft,
       language,
-      body: cleanText(rawBody),
+      body: rawBody,
     },
   };
 }
@@ -451,13 +453,14 @@ function fileStem(source: string): string {
 }
 
 function linkFromTemplate(config: SiteConfig, categorySlug: string, slug: string, published: number): string {
-  const local = DateTime.fromMillis(published, { zone: config.timezone });
+  const local = localDate(published, config.timezone);
+  const two = (value: number): string => String(value).padStart(2, '0');
   const path = config.articleUrlTemplate
     .replaceAll('{category}', encodeURIComponent(categorySlug))
     .replaceAll('{slug}', encodeURIComponent(slug))
-    .replaceAll('{yyyy}', local.toFormat('yyyy'))
-    .replaceAll('{MM}', local.toFormat('MM'))
-    .replaceAll('{dd}', local.toFormat('dd'));
+    .replaceAll('{yyyy}', String(local.year))
+    .replaceAll('{MM}', two(local.month))
+    .replaceAll('{dd}', two(local.day));
   return new URL(path, config.siteUrl).href;
 }
 

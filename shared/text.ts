@@ -3,14 +3,17 @@
  * readers compare text byte for byte, so every string is normalised once, on the way in.
  */
 
-// C0 controls other than tab, LF and CR; U+FFFE and U+FFFF; and UTF-16 surrogates that
-// are not part of a pair (JSON input can carry them as \ud800 escapes).
-const XML_ILLEGAL =
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// C0 controls other than tab, LF and CR; U+FFFE and U+FFFF.
+const XML_ILLEGAL_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+// UTF-16 surrogates that are not part of a pair (JSON input can carry them as \ud800 escapes).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Removes the characters an XML 1.0 document cannot hold. */
 export function stripXmlIllegal(text: string): string {
-  return text.replace(XML_ILLEGAL, '');
+  // Lone surrogates first: removing a control character between two of them must not pair them.
+  // isWellFormed is native and fast; the look-around regex is not, so it runs only when needed.
+  const paired = text.isWellFormed() ? text : text.replace(LONE_SURROGATE, '');
+  return paired.replace(XML_ILLEGAL_CONTROLS, '');
 }
 
 /**
@@ -18,7 +21,8 @@ export function stripXmlIllegal(text: string): string {
  * turn CR into LF anyway, so keeping it would make output differ from what readers see), NFC.
  */
 export function cleanText(text: string): string {
-  return stripXmlIllegal(text).replace(/\r\n?/g, '\n').normalize('NFC');
+  const stripped = stripXmlIllegal(text);
+  return (stripped.includes('\r') ? stripped.replace(/\r\n?/g, '\n') : stripped).normalize('NFC');
 }
 
 /** One-line text (titles, names, summaries): {@link cleanText}, whitespace runs folded, trimmed. */
