@@ -136,7 +136,7 @@ async function build(args: readonly string[], io: Console): Promise<number> {
 
   const loaded = await loadArticles(articlesFolder, config, io);
   const site = buildSite(loaded.articles, config, now);
-  for (const duplicate of site.selection.duplicates) loaded.rejected.push([duplicate]);
+  for (const duplicate of site.selection.rejected) loaded.rejected.push([duplicate]);
   reportProblems(loaded, io);
   for (const article of site.selection.scheduled) {
     io.stderr(
@@ -177,7 +177,7 @@ async function validate(args: readonly string[], io: Console): Promise<number> {
   const { config } = loadConfig(values.config as string | undefined, io.cwd);
   const loaded = await loadArticles(folder, config, io);
   const site = buildSite(loaded.articles, { ...config, itemsPerFeed: 1 }, io.now());
-  for (const duplicate of site.selection.duplicates) loaded.rejected.push([duplicate]);
+  for (const duplicate of site.selection.rejected) loaded.rejected.push([duplicate]);
   reportProblems(loaded, io);
   const valid = loaded.fileCount - loaded.rejected.length;
   io.stdout(`${valid} of ${loaded.fileCount} articles valid, ${loaded.rejected.length} rejected.`);

@@ -3,6 +3,7 @@ import type { SiteConfig } from './config';
 import { localDate, parseToMillis } from './dates';
 import { slugify } from './slug';
 import { cleanLine, cleanText, decodeUtf8Strict, Utf8Error } from './text';
+import { canonicalHttpUrl, canonicalId } from './uris';
 
 export interface Author {
   readonly name: string;
@@ -117,8 +118,8 @@ const IMAGE_TYPES: Record<string, string> = {
 
 const LANGUAGE_TAG = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$/;
 // RFC 3987 absolute IRI, loosely: a scheme, then no spaces, controls or characters URIs exclude.
-const ABSOLUTE_URI = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>"{}|\\^`\p{Cc}]+$/u;
-const EMAIL = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/;
+// ASCII addresses only, as the W3C feed validator accepts them (write IDN domains in punycode).
+const EMAIL = /^[A-Za-z0-9_\-+.']+@([A-Za-z0-9-]+\.)+[A-Za-z0-9][A-Za-z0-9-]*$/;
 
 class InvalidFile extends Error {}
 
@@ -262,17 +263,11 @@ function readFields(
   const httpUrl = (field: string): string | undefined => {
     const value = line(field, false);
     if (value === undefined) return undefined;
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return fail(field, `"${value}" is not an absolute URL (it must start with https://)`);
+    const url = canonicalHttpUrl(value);
+    if (url === undefined) {
+      return fail(field, `"${value}" is not an absolute http or https URL (it must start with https://)`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      return fail(field, `"${value}" must be an http or https URL`);
-    }
-    if (url.hostname === '') return fail(field, `"${value}" has no host name`);
-    return url.href;
+    return url;
   };
   const date = (field: string, required: boolean): number | undefined => {
     const value = line(field, required);
@@ -354,12 +349,12 @@ function readFields(
     link = linkFromTemplate(config, categories[0].slug, slug, published);
   }
 
-  let id = line('id', false);
-  if (id !== undefined && !ABSOLUTE_URI.test(id)) {
-    id = fail(
-      'id',
-      `"${id}" is not an absolute URI; use a URL or a tag: URI such as tag:example.com,2025:article-1`,
-    );
+  const idText = line('id', false);
+  let id: string | undefined;
+  if (idText !== undefined) {
+    const canonical = canonicalId(idText);
+    if (canonical.ok) id = canonical.value;
+    else fail('id', canonical.reason);
   }
 
   if (problems.length > 0 || title === undefined || published === undefined || link === undefined) {
@@ -418,11 +413,15 @@ function readAuthors(
       const author: { name: string; email?: string; url?: string } = { name };
       if (record.email !== undefined && record.email !== null) {
         const email = typeof record.email === 'string' ? cleanLine(record.email) : '';
-        if (!EMAIL.test(email)) fail(`${where}.email`, `"${String(record.email)}" is not an e-mail address`);
-        else author.email = email;
+        if (!EMAIL.test(email)) {
+          fail(
+            `${where}.email`,
+            `"${String(record.email)}" is not an e-mail address (ASCII only; write other domains in punycode)`,
+          );
+        } else author.email = email;
       }
       if (record.url !== undefined && record.url !== null) {
-        const url = typeof record.url === 'string' ? safeHttpUrl(cleanLine(record.url)) : undefined;
+        const url = typeof record.url === 'string' ? canonicalHttpUrl(cleanLine(record.url)) : undefined;
         if (url === undefined) fail(`${where}.url`, `"${String(record.url)}" is not an http(s) URL`);
         else author.url = url;
       }
@@ -430,15 +429,6 @@ function readAuthors(
     }
   }
   return authors;
-}
-
-function safeHttpUrl(value: string): string | undefined {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function imageTypeFromUrl(url: string): string | undefined {
@@ -461,7 +451,8 @@ function linkFromTemplate(config: SiteConfig, categorySlug: string, slug: string
     .replaceAll('{yyyy}', String(local.year))
     .replaceAll('{MM}', two(local.month))
     .replaceAll('{dd}', two(local.day));
-  return new URL(path, config.siteUrl).href;
+  const url = new URL(path, config.siteUrl).href;
+  return canonicalHttpUrl(url) ?? url;
 }
 
 function describe(value: unknown): string {

@@ -92,7 +92,9 @@ export function resolveConfig(raw: unknown, source: string): SiteConfig {
 
   const siteUrl = baseUrl('siteUrl', text('siteUrl'));
   const feedBaseUrl =
-    input.feedBaseUrl === undefined && input.siteUrl !== undefined
+    (input.feedBaseUrl === undefined || input.feedBaseUrl === null) &&
+    input.siteUrl !== undefined &&
+    input.siteUrl !== null
       ? new URL('feeds/', siteUrl).href
       : baseUrl('feedBaseUrl', text('feedBaseUrl'));
   const language = text('language');

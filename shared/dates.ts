@@ -28,11 +28,13 @@ interface WallClock {
 export function parseArticleDate(input: string, zone: string): DateResult {
   const text = input.trim();
   if (text === '') return { ok: false, reason: 'is empty' };
+  if (!IANAZone.isValidZone(zone)) return { ok: false, reason: `the time zone "${zone}" does not exist` };
   const millis = parseToMillis(text, zone);
   if (typeof millis === 'string') return { ok: false, reason: millis };
   // Keep a written offset (for display); otherwise show the time in the site's zone.
   const written = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i.exec(text)?.[0];
-  const shown = written && /[T ]\d/.test(text) ? DateTime.fromISO(text, { setZone: true }) : undefined;
+  const shown =
+    written && /[T ]\d/.test(text) ? DateTime.fromISO(text.replace(' ', 'T'), { setZone: true }) : undefined;
   return { ok: true, value: shown?.isValid ? shown : DateTime.fromMillis(millis, { zone }) };
 }
 
@@ -70,7 +72,13 @@ export function parseToMillis(text: string, zone: string): number | string {
     };
     return fromWallClock(text, wall, offset, zone);
   }
-  // Rarer ISO forms (week dates, ordinal dates, basic format) are left to luxon.
+  // Rarer ISO forms (week dates, ordinal dates, basic format) are left to luxon, which
+  // accepts hour 24 and offsets no clock has: those are refused first.
+  if (/T24(?::?00){0,2}(?:[.,]0+)?(?:Z|[+-]|$)/i.test(text))
+    return `"${text}" is not a real date or time (there is no hour 24; write 00:00 of the next day)`;
+  const offsetHours = /T[\d:.,]+[+-](\d{2})/i.exec(text)?.[1];
+  if (offsetHours !== undefined && +offsetHours > 23)
+    return `"${text}" is not a real date or time (there is no offset of ${offsetHours} hours)`;
   const other = DateTime.fromISO(text, { zone, setZone: true });
   if (other.isValid) return checkYear(text, other.year) ?? other.toMillis();
   return /^\d{4}-\d{2}/.test(text)

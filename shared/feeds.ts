@@ -54,7 +54,7 @@ export function renderRss(document: FeedDocument): string {
   });
   for (const { article, html, summary } of document.items) {
     const item: Item = {
-      title: slots.cdata(article.title),
+      title: slots.cdataText(article.title),
       link: article.link,
       date: itemUpdated(article),
       published: new Date(article.published),
@@ -62,7 +62,8 @@ export function renderRss(document: FeedDocument): string {
     };
     // Without an id `feed` writes the link as a permalink guid; a distinct id is not a permalink.
     if (article.id !== article.link) item.id = slots.text(article.id);
-    if (summary) item.description = slots.cdata(escapeXmlText(summary));
+    // The validator wants a description before content:encoded; the title stands in.
+    if (summary || html) item.description = slots.cdata(escapeXmlText(summary || article.title));
     if (html) item.content = slots.cdata(html);
     if (article.authors.length > 0) {
       item.extensions = [
@@ -112,7 +113,8 @@ export function renderAtom(document: FeedDocument): string {
         ...(author.url ? { link: author.url } : {}),
       })),
     };
-    if (summary) item.description = slots.atomText(summary);
+    // An entry needs some text: the title stands in when there is neither summary nor body.
+    if (summary || !html) item.description = slots.atomText(summary || article.title);
     if (html) item.content = slots.cdata(html);
     if (article.image) {
       item.image = {

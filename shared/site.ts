@@ -27,8 +27,8 @@ export interface Selection {
   readonly drafts: readonly Article[];
   /** Dated in the future: held back until their date. */
   readonly scheduled: readonly Article[];
-  /** Rejected because an earlier file (by path) already has their id. */
-  readonly duplicates: readonly ArticleProblem[];
+  /** Rejected: an earlier file (by path) already has their id, or `updated` is in the future. */
+  readonly rejected: readonly ArticleProblem[];
 }
 
 /** One feed's place in the site: the whole site (`category` undefined) or one category. */
@@ -50,14 +50,14 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Splits articles into published, draft and scheduled, and rejects duplicate ids. */
+/** Splits articles into published, draft and scheduled; rejects duplicate ids and future `updated` times. */
 export function selectArticles(articles: readonly Article[], now: number): Selection {
   const bySource = [...articles].sort((a, b) => compare(a.source, b.source));
   const owners = new Map<string, Article>();
   const live: Article[] = [];
   const drafts: Article[] = [];
   const scheduled: Article[] = [];
-  const duplicates: ArticleProblem[] = [];
+  const rejected: ArticleProblem[] = [];
   for (const article of bySource) {
     if (article.draft) {
       drafts.push(article);
@@ -65,10 +65,18 @@ export function selectArticles(articles: readonly Article[], now: number): Selec
     }
     const owner = owners.get(article.id);
     if (owner) {
-      duplicates.push({
+      rejected.push({
         source: article.source,
         field: 'id',
         message: `${article.id} is already the id of ${owner.source}; give this article its own slug, link or id`,
+      });
+      continue;
+    }
+    if (article.updated !== undefined && article.updated > now && article.published <= now) {
+      rejected.push({
+        source: article.source,
+        field: 'updated',
+        message: `${new Date(article.updated).toISOString()} is in the future; updated is when the article last changed`,
       });
       continue;
     }
@@ -76,7 +84,7 @@ export function selectArticles(articles: readonly Article[], now: number): Selec
     if (article.published > now) scheduled.push(article);
     else live.push(article);
   }
-  return { live, drafts, scheduled, duplicates };
+  return { live, drafts, scheduled, rejected };
 }
 
 /**
@@ -144,7 +152,13 @@ export function toFeedItem(article: Article): FeedItem {
   };
 }
 
-export function feedDocument(plan: FeedPlan, items: readonly FeedItem[], config: SiteConfig): FeedDocument {
+/** `now` stamps only a feed with no items, which has no newest item to take the time from. */
+export function feedDocument(
+  plan: FeedPlan,
+  items: readonly FeedItem[],
+  config: SiteConfig,
+  now: number,
+): FeedDocument {
   const newest = plan.articles.reduce(
     (latest, article) => Math.max(latest, article.updated ?? article.published),
     0,
@@ -158,7 +172,7 @@ export function feedDocument(plan: FeedPlan, items: readonly FeedItem[], config:
     language: config.language,
     publisher: config.title,
     urls: feedUrls(plan.folder, config),
-    updated: newest,
+    updated: newest || now,
     items,
   };
 }
@@ -205,7 +219,7 @@ export function buildSite(articles: readonly Article[], config: SiteConfig, now:
   const files: SiteFile[] = [];
   const documents: FeedDocument[] = [];
   for (const plan of plans) {
-    const document = feedDocument(plan, plan.articles.map(itemFor), config);
+    const document = feedDocument(plan, plan.articles.map(itemFor), config, now);
     documents.push(document);
     files.push(...renderFeedFiles(plan, document));
   }

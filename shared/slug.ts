@@ -15,7 +15,12 @@ export function slugify(text: string): string {
     .replace(/đ/g, 'd')
     .normalize('NFC');
   // Marks stay: in many scripts vowel signs are combining marks, and words need them.
-  const slug = folded.replace(/[^\p{L}\p{M}\p{N}]+/gu, '-').replace(/^-+|-+$/g, '');
+  // A mark with no letter before it (an emoji's variation selector) goes with its separator.
+  const slug = folded
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
+    .replace(/(^|-)\p{M}+/gu, '$1')
+    .replace(/-{2,}/g, '-')
+    .replace(/^-+|-+$/g, '');
   if (slug.length <= MAX_SLUG_LENGTH) return slug;
   // Never keep half of a surrogate pair.
   const end = /[\uD800-\uDBFF]/.test(slug.charAt(MAX_SLUG_LENGTH - 1))

@@ -3,12 +3,15 @@
  * readers compare text byte for byte, so every string is normalised once, on the way in.
  */
 
-// C0 controls other than tab, LF and CR; U+FFFE and U+FFFF.
-const XML_ILLEGAL_CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+// C0 controls other than tab, LF and CR, U+FFFE and U+FFFF (XML 1.0 cannot hold them); and
+// C1 controls and the noncharacters U+FDD0–U+FDEF, which XML discourages and the W3C feed
+// validator reports (C1 controls in text are nearly always Windows-1252 decoded wrongly).
+const XML_ILLEGAL_CONTROLS =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFDD0-\uFDEF\uFFFE\uFFFF]/g;
 // UTF-16 surrogates that are not part of a pair (JSON input can carry them as \ud800 escapes).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** Removes the characters an XML 1.0 document cannot hold. */
+/** Removes the characters an XML 1.0 document cannot hold, or should not (see above). */
 export function stripXmlIllegal(text: string): string {
   // Lone surrogates first: removing a control character between two of them must not pair them.
   // isWellFormed is native and fast; the look-around regex is not, so it runs only when needed.
@@ -41,6 +44,24 @@ export function escapeXmlText(text: string): string {
  */
 export function escapeXmlAttribute(text: string): string {
   return escapeXmlText(text)
+    .replace(/"/g, '&quot;')
+    .replace(/\t/g, '&#9;')
+    .replace(/\n/g, '&#10;')
+    .replace(/\r/g, '&#13;');
+}
+
+/**
+ * Escapes plain text for a feed. "&" and "<" become hexadecimal character references: the
+ * W3C feed validator takes a bare "&amp;" or "&lt;" in plain text for HTML, and only
+ * character references tell it the text is plain.
+ */
+export function escapeFeedText(text: string): string {
+  return text.replace(/&/g, '&#x26;').replace(/</g, '&#x3C;').replace(/>/g, '&gt;');
+}
+
+/** {@link escapeFeedText} for a double-quoted attribute. */
+export function escapeFeedAttribute(text: string): string {
+  return escapeFeedText(text)
     .replace(/"/g, '&quot;')
     .replace(/\t/g, '&#9;')
     .replace(/\n/g, '&#10;')

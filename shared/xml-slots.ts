@@ -1,4 +1,4 @@
-import { escapeCdata, escapeXmlAttribute, escapeXmlText, stripXmlIllegal } from './text';
+import { escapeCdata, escapeFeedAttribute, escapeFeedText, stripXmlIllegal } from './text';
 
 /**
  * Works around the escaping of the `feed` package and of xml-js beneath it, which:
@@ -12,7 +12,7 @@ import { escapeCdata, escapeXmlAttribute, escapeXmlText, stripXmlIllegal } from 
  * text back, escaped for the place it landed in.
  */
 type Slot =
-  | { kind: 'text' | 'cdata' | 'attribute' | 'atomText'; value: string }
+  | { kind: 'text' | 'cdata' | 'attribute' | 'atomText' | 'cdataText'; value: string }
   | { kind: 'enclosure'; caption: string | undefined; mimeType: string };
 
 const PLACEHOLDER = /\u0001(\d+)\u0001/g;
@@ -24,6 +24,8 @@ const ATOM_ENCLOSURE = / title="\u0001(\d+)\u0001" type="[^"]*"/g;
 // `feed` writes every Atom title and summary as type="html" in CDATA; plain text is
 // better said as type="text", or readers show "&amp;" where the editor wrote "&".
 const ATOM_HTML_TEXT = / type="html"><!\[CDATA\[\u0001(\d+)\u0001\]\]>/g;
+// `feed` wraps RSS titles in CDATA; plain text there is written as escaped text instead.
+const CDATA_TEXT = /<!\[CDATA\[\u0001(\d+)\u0001\]\]>/g;
 
 export class XmlSlots {
   readonly #slots: Slot[] = [];
@@ -41,6 +43,11 @@ export class XmlSlots {
   /** An attribute value. */
   attribute(value: string): string {
     return this.#add({ kind: 'attribute', value });
+  }
+
+  /** Plain text that `feed` wraps in CDATA (RSS item titles). */
+  cdataText(value: string): string {
+    return this.#add({ kind: 'cdataText', value });
   }
 
   /** Plain text of an Atom title or summary that `feed` would mark as HTML. */
@@ -64,30 +71,35 @@ export class XmlSlots {
     const filled = xml
       .replace(ATOM_HTML_TEXT, (match, index: string) => {
         const slot = this.#slot(index);
-        return slot.kind === 'atomText' ? ` type="text">${escapeXmlText(slot.value)}` : match;
+        return slot.kind === 'atomText' ? ` type="text">${escapeFeedText(slot.value)}` : match;
+      })
+      .replace(CDATA_TEXT, (match, index: string) => {
+        const slot = this.#slot(index);
+        return slot.kind === 'cdataText' ? escapeFeedText(slot.value) : match;
       })
       .replace(ATOM_ENCLOSURE, (_match, index: string) => {
         const slot = this.#slot(index);
         if (slot.kind !== 'enclosure') throw new Error(`slot ${index} is not an enclosure title`);
-        const title = slot.caption ? ` title="${escapeXmlAttribute(slot.caption)}"` : '';
-        return `${title} type="${escapeXmlAttribute(slot.mimeType)}"`;
+        const title = slot.caption ? ` title="${escapeFeedAttribute(slot.caption)}"` : '';
+        return `${title} type="${escapeFeedAttribute(slot.mimeType)}"`;
       })
       .replace(ATOM_ID, (_match, index: string) => {
         const slot = this.#slot(index);
         if (slot.kind !== 'text') throw new Error(`slot ${index} is not an id`);
-        return `<id>${escapeXmlText(slot.value)}</id>`;
+        return `<id>${escapeFeedText(slot.value)}</id>`;
       })
       .replace(PLACEHOLDER, (_match, index: string) => {
         const slot = this.#slot(index);
         switch (slot.kind) {
           case 'text':
-            return escapeXmlText(slot.value);
+            return escapeFeedText(slot.value);
           case 'cdata':
             return escapeCdata(slot.value);
           case 'attribute':
-            return escapeXmlAttribute(slot.value);
+            return escapeFeedAttribute(slot.value);
           case 'enclosure':
           case 'atomText':
+          case 'cdataText':
             throw new Error(`${slot.kind} slot ${index} was not where feed puts it`);
         }
       });

@@ -50,7 +50,7 @@ describe('renderArticleHtml', () => {
     ['<img src="/anh/2.png" alt="x">', 'src="https://baohatinh.vn/anh/2.png"'],
     ['<blockquote cite="/nguon">q</blockquote>', 'cite="https://baohatinh.vn/nguon"'],
     ['[mail](mailto:toasoan@baohatinh.vn)', 'href="mailto:toasoan@baohatinh.vn"'],
-    ['[a](#muc-2)', 'href="#muc-2"'],
+    ['[a](#muc-2)', 'href="https://baohatinh.vn/xay-dung-dang/bai-viet.html#muc-2"'],
     ['[a](https://other.vn/x)', 'href="https://other.vn/x"'],
   ])('makes links and images absolute against the article: %s', (markdown, expected) => {
     expect(renderArticleHtml(markdown, BASE)).toContain(expected);
@@ -87,5 +87,12 @@ describe('excerpt', () => {
 
   it('is empty for an empty body', () => {
     expect(excerpt('')).toBe('');
+  });
+});
+
+describe('tags the W3C feed validator objects to', () => {
+  it.each(['bdo', 'rb', 'rtc'])('drops <%s> but keeps its text', (tag) => {
+    const html = renderArticleHtml(`<p><${tag}>chữ</${tag}></p>`, BASE);
+    expect(html).toBe('<p>chữ</p>');
   });
 });

@@ -189,20 +189,23 @@ describe('workarounds for defects of the feed package', () => {
   });
 
   it.each([
-    'tag:baohatinh.vn,2025:bai-1',
-    'urn:uuid:6e9a46ae-c106-b9f5-0000-000000000001',
-    'tag:baohatinh.vn,2025:xây-dựng',
-    'HTTPS://BaoHaTinh.vn/a?b=1&c=2',
-  ])('writes the id %s exactly, in all three formats (feed throws or rewrites it)', async (id) => {
-    const files = build([sample('id', '2025-06-30', { id })]);
-    const entry = child(checkAtom(body(files, 'feeds/atom.xml')), 'entry', NS.atom);
-    expect(child(entry, 'id', NS.atom).text).toBe(id);
-    const guid = child(child(child(checkRss(body(files, 'feeds/rss.xml')), 'channel'), 'item'), 'guid');
-    expect(guid.text).toBe(id);
-    expect(guid.attributes.isPermaLink).toBe('false');
-    expect(readJsonFeed(body(files, 'feeds/feed.json')).items[0]?.id).toBe(id);
-    expect((await readWithFeedParser(body(files, 'feeds/atom.xml'))).items[0]?.guid).toBe(id);
-  });
+    ['tag:baohatinh.vn,2025:bai-1', 'tag:baohatinh.vn,2025:bai-1'],
+    ['urn:uuid:6e9a46ae-c106-b9f5-0000-000000000001', 'urn:uuid:6e9a46ae-c106-b9f5-0000-000000000001'],
+    ['tag:BaoHaTinh.vn,2025:xây-dựng', 'tag:baohatinh.vn,2025:x%C3%A2y-d%E1%BB%B1ng'],
+    ['HTTPS://BaoHaTinh.vn/a?b=1&c=[2]', 'https://baohatinh.vn/a?b=1&c=%5B2%5D'],
+  ])(
+    'writes the id %s in one canonical form, alike in all three formats (feed throws or rewrites it)',
+    async (given, id) => {
+      const files = build([sample('id', '2025-06-30', { id: given })]);
+      const entry = child(checkAtom(body(files, 'feeds/atom.xml')), 'entry', NS.atom);
+      expect(child(entry, 'id', NS.atom).text).toBe(id);
+      const guid = child(child(child(checkRss(body(files, 'feeds/rss.xml')), 'channel'), 'item'), 'guid');
+      expect(guid.text).toBe(id);
+      expect(guid.attributes.isPermaLink).toBe('false');
+      expect(readJsonFeed(body(files, 'feeds/feed.json')).items[0]?.id).toBe(id);
+      expect((await readWithFeedParser(body(files, 'feeds/atom.xml'))).items[0]?.guid).toBe(id);
+    },
+  );
 
   it('uses the link as a permalink guid when the article has no id', () => {
     const files = build([sample('link', '2025-06-30')]);
@@ -405,6 +408,64 @@ describe('item content', () => {
     expect(readJsonFeed(body(files, 'feeds/feed.json')).items[0]?.content_html).toBe('');
     expect((await readWithFeedParser(body(files, 'feeds/atom.xml'))).items[0]?.link).toBe(
       'https://baohatinh.vn/xay-dung-dang/trong.html',
+    );
+  });
+});
+
+describe('what the W3C feed validator asks beyond the specifications', () => {
+  it('writes "&" and "<" in plain text as character references, which read back exactly', async () => {
+    const item = article({
+      title: 'S&P500 <b> & Lớp 7&8',
+      date: '2025-06-30',
+      categories: ['Tom & Jerry'],
+      authors: ['A&B'],
+    });
+    const files = build([item]);
+    const rss = body(files, 'feeds/rss.xml');
+    expect(rss).toContain('<title>S&#x26;P500 &#x3C;b&gt; &#x26; Lớp 7&#x26;8</title>');
+    expect(rss).toContain('<category>Tom &#x26; Jerry</category>');
+    expect(rss).toContain('<dc:creator>A&#x26;B</dc:creator>');
+    const atom = body(files, 'feeds/atom.xml');
+    expect(atom).toContain('<title type="text">S&#x26;P500 &#x3C;b&gt; &#x26; Lớp 7&#x26;8</title>');
+    // (feedparser drops tag-like text such as "<b>" from titles; the entities it decodes)
+    expect((await readWithFeedParser(rss)).items[0]?.title).toBe('S&P500  & Lớp 7&8');
+    expect(child(child(child(checkRss(rss), 'channel'), 'item'), 'title').text).toBe('S&P500 <b> & Lớp 7&8');
+  });
+
+  it('puts a description before content:encoded even when there is no summary text', () => {
+    // GIVEN a body that is only an image, so no excerpt can be taken
+    const files = build([sample('chi-anh', '2025-06-30', {}, '![](anh.jpg)')]);
+    const item = child(child(checkRss(body(files, 'feeds/rss.xml')), 'channel'), 'item');
+    expect(
+      item.children.map((c) => c.local).filter((name) => name === 'description' || name === 'encoded'),
+    ).toEqual(['description', 'encoded']);
+    expect(child(item, 'description').text).toBe('Bài chi-anh');
+  });
+
+  it('gives an Atom entry with neither body nor summary its title as summary', () => {
+    const files = build([sample('trong', '2025-06-30', {}, '')]);
+    const entry = child(checkAtom(body(files, 'feeds/atom.xml')), 'entry', NS.atom);
+    expect(child(entry, 'summary', NS.atom).text).toBe('Bài trong');
+  });
+
+  it('writes URLs with characters URIs exclude percent-encoded', () => {
+    const files = build([
+      sample('url', '2025-06-30', {
+        link: 'https://baohatinh.vn/tin-tức/a b?x=[1]|^{2}',
+        image: 'https://cdn.baohatinh.vn/a.jpg?crop=[0,0]|x',
+      }),
+    ]);
+    const item = child(child(checkRss(body(files, 'feeds/rss.xml')), 'channel'), 'item');
+    expect(child(item, 'link').text).toBe(
+      'https://baohatinh.vn/tin-t%E1%BB%A9c/a%20b?x=%5B1%5D%7C%5E%7B2%7D',
+    );
+    expect(child(item, 'enclosure').attributes.url).toBe('https://cdn.baohatinh.vn/a.jpg?crop=%5B0,0%5D%7Cx');
+  });
+
+  it('stamps an empty feed with the build time, not 1970', () => {
+    const files = build([], TEST_CONFIG, NOW);
+    expect(child(checkAtom(body(files, 'feeds/atom.xml')), 'updated', NS.atom).text).toBe(
+      '2026-01-01T00:00:00.000Z',
     );
   });
 });

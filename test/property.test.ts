@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { parseArticle } from '../shared/article';
 import { buildSite, toFeedItem } from '../shared/site';
 import { cleanLine } from '../shared/text';
+import { canonicalId } from '../shared/uris';
 import { TEST_CONFIG } from './helpers/articles';
 import { readJsonFeed } from './helpers/feed-readers';
 import { child, children, NS, parseXml } from './helpers/xml';
@@ -141,25 +142,33 @@ describe('any text in any field gives well-formed feeds that read back to the sa
     );
   });
 
-  it('holds for ids: any absolute URI is written exactly', () => {
+  it('holds for ids: any absolute URI is written in its canonical form, alike in every format', () => {
     const uriTail = fc
       .string({ unit: 'grapheme', minLength: 1, maxLength: 20 })
       .map((s) => s.replace(/[\s<>"{}|\\^`\p{Cc}]/gu, 'x'));
     fc.assert(
-      fc.property(fc.constantFrom('tag:', 'urn:', 'https://a.vn/', 'x-custom:'), uriTail, (scheme, tail) => {
-        const id = cleanLine(`${scheme}${tail}`);
-        const fields = { title: 'T', date: '2025-06-30', category: 'C', id, slug: 'bai' };
-        const parsed = parseArticle('articles/bai.json', Buffer.from(JSON.stringify(fields)), TEST_CONFIG);
-        if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-        const files = new Map(
-          buildSite([parsed.article], TEST_CONFIG, Date.now()).files.map((f) => [f.path, f.body]),
-        );
-        const entry = child(parseXml(files.get('feeds/atom.xml') ?? ''), 'entry', NS.atom);
-        expect(child(entry, 'id', NS.atom).text).toBe(id);
-        const rssItem = child(child(parseXml(files.get('feeds/rss.xml') ?? ''), 'channel'), 'item');
-        expect(child(rssItem, 'guid').text).toBe(id);
-        expect(readJsonFeed(files.get('feeds/feed.json') ?? '').items[0]?.id).toBe(id);
-      }),
+      fc.property(
+        fc.constantFrom('tag:a.vn,2025:', 'urn:', 'https://a.vn/', 'x-custom:'),
+        uriTail,
+        (scheme, tail) => {
+          const given = cleanLine(`${scheme}${tail}`);
+          const canonical = canonicalId(given);
+          fc.pre(canonical.ok);
+          const id = canonical.ok ? canonical.value : '';
+          expect(canonicalId(id)).toEqual({ ok: true, value: id });
+          const fields = { title: 'T', date: '2025-06-30', category: 'C', id: given, slug: 'bai' };
+          const parsed = parseArticle('articles/bai.json', Buffer.from(JSON.stringify(fields)), TEST_CONFIG);
+          if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+          const files = new Map(
+            buildSite([parsed.article], TEST_CONFIG, Date.now()).files.map((f) => [f.path, f.body]),
+          );
+          const entry = child(parseXml(files.get('feeds/atom.xml') ?? ''), 'entry', NS.atom);
+          expect(child(entry, 'id', NS.atom).text).toBe(id);
+          const rssItem = child(child(parseXml(files.get('feeds/rss.xml') ?? ''), 'channel'), 'item');
+          expect(child(rssItem, 'guid').text).toBe(id);
+          expect(readJsonFeed(files.get('feeds/feed.json') ?? '').items[0]?.id).toBe(id);
+        },
+      ),
       RUNS,
     );
   });

@@ -29,11 +29,24 @@ describe('selectArticles', () => {
     };
     const selection = selectArticles([second, first], NOW);
     expect(selection.live).toEqual([first]);
-    expect(selection.duplicates).toEqual([
+    expect(selection.rejected).toEqual([
       {
         source: 'articles/b.md',
         field: 'id',
         message: expect.stringMatching(/tag:baohatinh\.vn,2025:1 is already the id of articles\/a\.md/),
+      },
+    ]);
+  });
+
+  it('rejects an updated time in the future, naming the field', () => {
+    const article = sample('tuong-lai', '2025-06-30', { updated: '2099-01-01' });
+    const selection = selectArticles([article], NOW);
+    expect(selection.live).toEqual([]);
+    expect(selection.rejected).toEqual([
+      {
+        source: 'articles/tuong-lai.md',
+        field: 'updated',
+        message: expect.stringMatching(/2098-12-31T17:00:00\.000Z is in the future/),
       },
     ]);
   });
