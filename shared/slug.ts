@@ -27,6 +27,8 @@ export function slugify(text: string): string {
     ? MAX_SLUG_LENGTH - 1
     : MAX_SLUG_LENGTH;
   const cut = slug.slice(0, end);
+  // A word that ends exactly at the limit is whole.
+  if (slug.charAt(end) === '-') return cut;
   const lastDash = cut.lastIndexOf('-');
   return (lastDash > MAX_SLUG_LENGTH / 2 ? cut.slice(0, lastDash) : cut).replace(/-+$/, '');
 }
