@@ -176,8 +176,12 @@ describe('slugify', () => {
 
       const slug = slugify(headline);
 
-      expect(slug).toBe('word0-word1-word2-word3-word4-word5-word6-word7-word8-word9-word10-word11');
+      // (word12 ends exactly at character 80, so it is kept whole)
+      expect(slug).toBe('word0-word1-word2-word3-word4-word5-word6-word7-word8-word9-word10-word11-word12');
       expect(slug.length).toBeLessThanOrEqual(80);
+      expect(slugify(headline.replace('word12', 'word12x'))).toBe(
+        'word0-word1-word2-word3-word4-word5-word6-word7-word8-word9-word10-word11',
+      );
     });
 
     it('cuts a Vietnamese headline on a word boundary', () => {
