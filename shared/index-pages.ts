@@ -1,7 +1,6 @@
-import { DateTime } from 'luxon';
+import type { Category } from './article';
 import type { SiteConfig } from './config';
-import type { FeedDocument } from './feeds';
-import type { FeedPlan } from './site';
+import { feedIdentity } from './site';
 import { escapeXmlAttribute as attr, escapeXmlText as text } from './text';
 
 const FORMATS = [
@@ -16,41 +15,38 @@ const FORMATS = [
   },
 ] as const;
 
-function siteUpdated(documents: readonly FeedDocument[]): number {
-  return documents.reduce((latest, document) => Math.max(latest, document.updated), 0);
+// Both pages depend only on the site settings and the list of categories, never on the
+// articles themselves, so publishing an article rewrites them only when a category comes or goes.
+function feedsOf(categories: readonly Category[], config: SiteConfig) {
+  return [undefined, ...[...categories].sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0))].map(
+    (category) => ({ category, identity: feedIdentity(category, config) }),
+  );
 }
 
 /**
  * OPML 2.0 subscription list of every feed, one folder per format, so a reader imports the
  * format it prefers without subscribing to the same news three times.
  */
-export function renderOpml(
-  plans: readonly FeedPlan[],
-  documents: readonly FeedDocument[],
-  config: SiteConfig,
-): string {
-  const updated = siteUpdated(documents);
+export function renderOpml(categories: readonly Category[], config: SiteConfig): string {
+  const feeds = feedsOf(categories, config);
   const lines = [
     '<?xml version="1.0" encoding="utf-8"?>',
     '<opml version="2.0">',
     '  <head>',
     `    <title>${text(config.title)}</title>`,
-    ...(updated > 0 ? [`    <dateCreated>${new Date(updated).toUTCString()}</dateCreated>`] : []),
     '    <docs>http://opml.org/spec2.opml</docs>',
     '  </head>',
     '  <body>',
   ];
   for (const format of FORMATS) {
     lines.push(`    <outline text="${attr(format.label)}">`);
-    plans.forEach((_plan, index) => {
-      const document = documents[index];
-      if (!document) return;
+    for (const { identity } of feeds) {
       lines.push(
-        `      <outline type="rss" version="${format.opmlVersion}" text="${attr(document.title)}" title="${attr(document.title)}"` +
-          ` description="${attr(document.description)}" language="${attr(document.language)}"` +
-          ` xmlUrl="${attr(document.urls[format.key])}" htmlUrl="${attr(document.homePageUrl)}"/>`,
+        `      <outline type="rss" version="${format.opmlVersion}" text="${attr(identity.title)}" title="${attr(identity.title)}"` +
+          ` description="${attr(identity.description)}" language="${attr(identity.language)}"` +
+          ` xmlUrl="${attr(identity.urls[format.key])}" htmlUrl="${attr(identity.homePageUrl)}"/>`,
       );
-    });
+    }
     lines.push('    </outline>');
   }
   lines.push('  </body>', '</opml>', '');
@@ -62,39 +58,24 @@ export function renderOpml(
  * `<link rel="alternate">` tags so browsers and readers discover the feeds. Links are
  * relative to the page (it lives in feeds/), so the page works wherever it is served.
  */
-export function renderFeedsPage(
-  plans: readonly FeedPlan[],
-  documents: readonly FeedDocument[],
-  config: SiteConfig,
-): string {
-  const relative = (plan: FeedPlan, file: string): string =>
-    encodeURI(`${plan.folder.replace(/^feeds\//, '')}${file}`);
-  const formatTime = (millis: number): string =>
-    DateTime.fromMillis(millis, { zone: config.timezone }).toFormat('dd/MM/yyyy HH:mm');
+export function renderFeedsPage(categories: readonly Category[], config: SiteConfig): string {
   const discovery: string[] = [];
   const rows: string[] = [];
-  plans.forEach((plan, index) => {
-    const document = documents[index];
-    if (!document) return;
-    const name = plan.category ? plan.category.name : 'Tất cả tin';
+  for (const { category, identity } of feedsOf(categories, config)) {
+    const relative = (file: string): string => encodeURI(`${identity.folder.replace(/^feeds\//, '')}${file}`);
     for (const format of FORMATS) {
       discovery.push(
-        `    <link rel="alternate" type="${format.mime}" title="${attr(`${document.title} (${format.label})`)}" href="${attr(relative(plan, format.file))}">`,
+        `    <link rel="alternate" type="${format.mime}" title="${attr(`${identity.title} (${format.label})`)}" href="${attr(relative(format.file))}">`,
       );
     }
     const links = FORMATS.map(
-      (format) =>
-        `<a href="${attr(relative(plan, format.file))}" type="${format.mime}">${text(format.label)}</a>`,
+      (format) => `<a href="${attr(relative(format.file))}" type="${format.mime}">${text(format.label)}</a>`,
     ).join(' · ');
-    const updated =
-      document.updated > 0
-        ? `<time datetime="${new Date(document.updated).toISOString()}">${formatTime(document.updated)}</time>`
-        : '–';
     rows.push(
-      `        <tr${plan.category ? ` data-category="${attr(plan.category.slug)}"` : ' data-site'}>` +
-        `<th scope="row">${text(name)}</th><td>${plan.total}</td><td>${updated}</td><td>${links}</td></tr>`,
+      `        <tr${category ? ` data-category="${attr(category.slug)}"` : ' data-site'}>` +
+        `<th scope="row">${text(category ? category.name : 'Tất cả tin')}</th><td>${links}</td></tr>`,
     );
-  });
+  }
   return [
     '<!doctype html>',
     `<html lang="${attr(config.language)}">`,
@@ -116,7 +97,7 @@ export function renderFeedsPage(
     `      <p>${text(config.description)}</p>`,
     '      <p>Dán một địa chỉ dưới đây vào trình đọc tin (RSS, Atom hoặc JSON Feed) để nhận tin mới.</p>',
     '      <table>',
-    '        <thead><tr><th scope="col">Chuyên mục</th><th scope="col">Số bài</th><th scope="col">Cập nhật</th><th scope="col">Nguồn tin</th></tr></thead>',
+    '        <thead><tr><th scope="col">Chuyên mục</th><th scope="col">Nguồn tin</th></tr></thead>',
     '        <tbody>',
     ...rows,
     '        </tbody>',

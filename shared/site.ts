@@ -90,20 +90,18 @@ export function selectArticles(articles: readonly Article[], now: number): Selec
 /**
  * Decides which articles go in which feed: the site-wide feed and one per category, each
  * the newest `itemsPerFeed`. Category names that differ only in case or accents share a
- * slug and so a feed; it is shown under the name most articles use.
+ * slug and so a feed; it is shown under the name its newest article uses (so a corrected
+ * spelling shows at once, and the incremental publisher can tell it from the feed alone).
  */
 export function planFeeds(live: readonly Article[], config: SiteConfig): FeedPlan[] {
   const sorted = [...live].sort(compareNewestFirst);
-  const members = new Map<string, Article[]>();
-  const names = new Map<string, Map<string, number>>();
+  const members = new Map<string, { name: string; articles: Article[] }>();
   for (const article of sorted) {
     for (const category of article.categories) {
-      const list = members.get(category.slug) ?? [];
-      members.set(category.slug, list);
-      list.push(article);
-      const counts = names.get(category.slug) ?? new Map<string, number>();
-      names.set(category.slug, counts);
-      counts.set(category.name, (counts.get(category.name) ?? 0) + 1);
+      // Articles are visited newest first, so the first name seen is the newest article's.
+      const entry = members.get(category.slug) ?? { name: category.name, articles: [] };
+      members.set(category.slug, entry);
+      entry.articles.push(article);
     }
   }
   const plans: FeedPlan[] = [
@@ -115,16 +113,12 @@ export function planFeeds(live: readonly Article[], config: SiteConfig): FeedPla
     },
   ];
   for (const slug of [...members.keys()].sort(compare)) {
-    const list = members.get(slug) ?? [];
-    const counts = [...(names.get(slug) ?? new Map<string, number>())].sort(
-      ([nameA, countA], [nameB, countB]) => countB - countA || compare(nameA, nameB),
-    );
-    const name = counts[0]?.[0] ?? slug;
+    const { name, articles } = members.get(slug) ?? { name: slug, articles: [] };
     plans.push({
       category: { name, slug },
       folder: `feeds/${slug}/`,
-      articles: list.slice(0, config.itemsPerFeed),
-      total: list.length,
+      articles: articles.slice(0, config.itemsPerFeed),
+      total: articles.length,
     });
   }
   return plans;
@@ -152,49 +146,58 @@ export function toFeedItem(article: Article): FeedItem {
   };
 }
 
+/** What a feed is, apart from its items: titles, links and where its files go. */
+export type FeedIdentity = Omit<FeedDocument, 'items' | 'updated'> & { readonly folder: string };
+
+/** The identity of the site feed (`category` undefined) or of one category's feed. */
+export function feedIdentity(category: Category | undefined, config: SiteConfig): FeedIdentity {
+  const folder = category ? `feeds/${category.slug}/` : 'feeds/';
+  return {
+    folder,
+    title: category ? `${config.title} – ${category.name}` : config.title,
+    description: category ? `${category.name} – ${config.description}` : config.description,
+    homePageUrl: category
+      ? new URL(`${encodeURIComponent(category.slug)}/`, config.siteUrl).href
+      : config.siteUrl,
+    language: config.language,
+    publisher: config.title,
+    urls: feedUrls(folder, config),
+  };
+}
+
 /** `now` stamps only a feed with no items, which has no newest item to take the time from. */
 export function feedDocument(
-  plan: FeedPlan,
+  category: Category | undefined,
   items: readonly FeedItem[],
   config: SiteConfig,
   now: number,
 ): FeedDocument {
-  const newest = plan.articles.reduce(
-    (latest, article) => Math.max(latest, article.updated ?? article.published),
+  const newest = items.reduce(
+    (latest, { article }) => Math.max(latest, article.updated ?? article.published),
     0,
   );
-  return {
-    title: plan.category ? `${config.title} – ${plan.category.name}` : config.title,
-    description: plan.category ? `${plan.category.name} – ${config.description}` : config.description,
-    homePageUrl: plan.category
-      ? new URL(`${encodeURIComponent(plan.category.slug)}/`, config.siteUrl).href
-      : config.siteUrl,
-    language: config.language,
-    publisher: config.title,
-    urls: feedUrls(plan.folder, config),
-    updated: newest || now,
-    items,
-  };
+  const { folder: _folder, ...identity } = feedIdentity(category, config);
+  return { ...identity, updated: newest || now, items };
 }
 
 /** The three files of one feed. */
-export function renderFeedFiles(plan: FeedPlan, document: FeedDocument): SiteFile[] {
+export function renderFeedFiles(folder: string, document: FeedDocument): SiteFile[] {
   return [
+    { path: `${folder}${FEED_FILE_NAMES.rss}`, body: renderRss(document), contentType: CONTENT_TYPES.rss },
+    { path: `${folder}${FEED_FILE_NAMES.atom}`, body: renderAtom(document), contentType: CONTENT_TYPES.atom },
     {
-      path: `${plan.folder}${FEED_FILE_NAMES.rss}`,
-      body: renderRss(document),
-      contentType: CONTENT_TYPES.rss,
-    },
-    {
-      path: `${plan.folder}${FEED_FILE_NAMES.atom}`,
-      body: renderAtom(document),
-      contentType: CONTENT_TYPES.atom,
-    },
-    {
-      path: `${plan.folder}${FEED_FILE_NAMES.json}`,
+      path: `${folder}${FEED_FILE_NAMES.json}`,
       body: renderJsonFeed(document),
       contentType: CONTENT_TYPES.json,
     },
+  ];
+}
+
+/** The OPML list and the feeds page, which depend only on the categories there are. */
+export function renderIndexFiles(categories: readonly Category[], config: SiteConfig): SiteFile[] {
+  return [
+    { path: 'feeds/index.opml', body: renderOpml(categories, config), contentType: CONTENT_TYPES.opml },
+    { path: 'feeds/index.html', body: renderFeedsPage(categories, config), contentType: CONTENT_TYPES.html },
   ];
 }
 
@@ -217,21 +220,11 @@ export function buildSite(articles: readonly Article[], config: SiteConfig, now:
     return item;
   };
   const files: SiteFile[] = [];
-  const documents: FeedDocument[] = [];
   for (const plan of plans) {
-    const document = feedDocument(plan, plan.articles.map(itemFor), config, now);
-    documents.push(document);
-    files.push(...renderFeedFiles(plan, document));
+    const document = feedDocument(plan.category, plan.articles.map(itemFor), config, now);
+    files.push(...renderFeedFiles(plan.folder, document));
   }
-  files.push({
-    path: 'feeds/index.opml',
-    body: renderOpml(plans, documents, config),
-    contentType: CONTENT_TYPES.opml,
-  });
-  files.push({
-    path: 'feeds/index.html',
-    body: renderFeedsPage(plans, documents, config),
-    contentType: CONTENT_TYPES.html,
-  });
+  const categories = plans.flatMap((plan) => (plan.category ? [plan.category] : []));
+  files.push(...renderIndexFiles(categories, config));
   return { selection, plans, files };
 }
