@@ -1,0 +1,640 @@
+import { createHash } from 'node:crypto';
+import { type Article, type ArticleProblem, formatProblem, isArticleFile, parseArticle } from './article';
+import type { SiteConfig } from './config';
+import type { FeedItem } from './feeds';
+import {
+  compareNewestFirst,
+  FEED_FILE_NAMES,
+  feedDocument,
+  renderFeedFiles,
+  renderIndexFiles,
+  type SiteFile,
+  toFeedItem,
+} from './site';
+import { NOT_MODIFIED, type ObjectStore, PreconditionFailed } from './store';
+
+/**
+ * The incremental publisher: given the keys of articles that changed, brings every feed
+ * they are (or were) in up to date, with a number of storage requests that does not grow
+ * with the number of articles already published. docs/architecture.md explains the state
+ * it keeps and why concurrent publishers cannot lose an article or publish an old version.
+ */
+
+export const ARTICLES_PREFIX = 'articles/';
+export const STATE_PREFIX = 'state/';
+export const REPORTS_PREFIX = 'reports/';
+/** The site-wide feed's name among the category slugs (which never contain "_"). */
+export const SITE_FEED = '_site';
+export const FEED_CACHE_CONTROL = 'public, max-age=60, s-maxage=30, stale-while-revalidate=300';
+
+export interface Logger {
+  info(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+export interface Metrics {
+  count(name: string, value?: number): void;
+}
+
+export interface PublisherOptions {
+  /** Holds articles/ (read), state/ and reports/ (read and write). */
+  readonly source: ObjectStore;
+  /** Holds feeds/ (written). */
+  readonly output: ObjectStore;
+  readonly config: SiteConfig;
+  readonly now: () => number;
+  readonly log: Logger;
+  readonly metrics?: Metrics;
+  /** Rounds of optimistic retries before a key is reported failed (and redelivered). */
+  readonly maxRounds?: number;
+}
+
+/** What an event said about one key; `size` lets an oversized object be refused unread. */
+export interface ChangedKey {
+  readonly key: string;
+  readonly size?: number;
+}
+
+export type Outcome =
+  | { readonly key: string; readonly ok: true; readonly status: Status }
+  | { readonly key: string; readonly ok: false; readonly error: string };
+
+type Status = 'published' | 'draft' | 'scheduled' | 'rejected' | 'deleted' | 'ignored';
+
+/** One feed an article belongs to, and the month partition that lists it there. */
+interface Membership {
+  readonly feed: string;
+  readonly month: string;
+}
+
+/** The article's own record: which feeds it may be listed in (a superset while a change is under way). */
+interface ArticleRecord {
+  readonly key: string;
+  readonly memberships: readonly Membership[];
+}
+
+/** A feed's state: its window of newest items, ready to render. */
+interface ShardState {
+  readonly feed: string;
+  /** Bumped by every write, so that a writer whose If-Match saw an older state always loses. */
+  readonly revision: number;
+  readonly items: readonly FeedItem[];
+}
+
+/** A month partition: every member of one feed published in one month (hints for backfill). */
+interface MonthPartition {
+  readonly members: Readonly<Record<string, { readonly published: number; readonly id: string }>>;
+}
+
+/** The categories that have feeds, for the OPML list and the feeds page. */
+interface Registry {
+  readonly revision: number;
+  readonly categories: Readonly<Record<string, { readonly name: string; readonly shardRevision: number }>>;
+}
+
+interface Schedule {
+  readonly due: Readonly<Record<string, number>>;
+}
+
+interface Desired {
+  readonly status: 'live' | 'draft' | 'scheduled' | 'rejected' | 'deleted';
+  readonly etag: string | undefined;
+  readonly item: FeedItem | undefined;
+  readonly memberships: readonly Membership[];
+  readonly problems: readonly ArticleProblem[];
+  readonly publishAt: number | undefined;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export const stateKeys = {
+  record: (key: string) => `${STATE_PREFIX}articles/${createHash('sha256').update(key).digest('hex')}.json`,
+  shard: (feed: string) => `${STATE_PREFIX}feeds/${feed}.json`,
+  monthPrefix: (feed: string) => `${STATE_PREFIX}months/${feed}/`,
+  month: (feed: string, month: string) => `${STATE_PREFIX}months/${feed}/${month}.json`,
+  registry: `${STATE_PREFIX}categories.json`,
+  schedule: `${STATE_PREFIX}schedule.json`,
+  report: (key: string) => `${REPORTS_PREFIX}${key.slice(ARTICLES_PREFIX.length)}.json`,
+};
+
+function monthOf(millis: number): string {
+  return new Date(millis).toISOString().slice(0, 7);
+}
+
+function decode<T>(body: Uint8Array): T {
+  return JSON.parse(Buffer.from(body).toString('utf8')) as T;
+}
+
+function md5Etag(body: string): string {
+  return `"${createHash('md5').update(body, 'utf8').digest('hex')}"`;
+}
+
+/** Only text fields survive the trip through JSON state; the body is not kept (the HTML is). */
+function storableItem(item: FeedItem): FeedItem {
+  return { ...item, article: { ...item.article, body: '' } };
+}
+
+class Retry extends Error {}
+
+export class Publisher {
+  readonly #source: ObjectStore;
+  readonly #output: ObjectStore;
+  readonly #config: SiteConfig;
+  readonly #now: () => number;
+  readonly #log: Logger;
+  readonly #metrics: Metrics | undefined;
+  readonly #maxRounds: number;
+
+  constructor(options: PublisherOptions) {
+    this.#source = options.source;
+    this.#output = options.output;
+    this.#config = options.config;
+    this.#now = options.now;
+    this.#log = options.log;
+    this.#metrics = options.metrics;
+    this.#maxRounds = options.maxRounds ?? 8;
+  }
+
+  /**
+   * Brings the feeds up to date with the current state of `changes` (the event only says
+   * which keys to look at; what is published is what the bucket holds now, so duplicate
+   * and out-of-order events are harmless). Keys that could not be completed are reported
+   * failed, for the queue to deliver again; everything they did is safe to redo.
+   */
+  async publish(changes: readonly ChangedKey[]): Promise<Outcome[]> {
+    const sizes = new Map<string, number | undefined>();
+    for (const change of changes) sizes.set(change.key, change.size);
+    const outcomes: Outcome[] = [];
+    for (const [key, size] of sizes) {
+      if (!key.startsWith(ARTICLES_PREFIX) || !isArticleFile(key)) {
+        outcomes.push({ key, ok: true, status: 'ignored' });
+        continue;
+      }
+      outcomes.push(await this.#publishKey(key, size));
+    }
+    return outcomes;
+  }
+
+  /** Publishes the scheduled articles whose time has come. */
+  async publishDue(): Promise<Outcome[]> {
+    const schedule = await this.#readJson<Schedule>(stateKeys.schedule);
+    const now = this.#now();
+    const due = Object.entries(schedule?.value.due ?? {})
+      .filter(([, at]) => at <= now)
+      .map(([key]) => ({ key }));
+    if (due.length > 0) this.#log.info('publishing scheduled articles', { keys: due.map((d) => d.key) });
+    return this.publish(due);
+  }
+
+  async #publishKey(key: string, size: number | undefined): Promise<Outcome> {
+    const started = performance.now();
+    let extra: readonly Membership[] = [];
+    for (let round = 1; round <= this.#maxRounds; round++) {
+      try {
+        const outcome = await this.#reconcile(key, size, extra);
+        this.#log.info('published', {
+          key,
+          status: outcome.status,
+          feeds: outcome.feeds,
+          milliseconds: Math.round(performance.now() - started),
+        });
+        return { key, ok: true, status: outcome.status };
+      } catch (error) {
+        if (error instanceof RetryWith) {
+          extra = error.memberships;
+          this.#metrics?.count('ConflictRetries');
+          await sleep(Math.min(1000, 20 * 2 ** round) * Math.random());
+          continue;
+        }
+        this.#log.error('could not publish; the event will be delivered again', {
+          key,
+          error: (error as Error).message,
+        });
+        return { key, ok: false, error: (error as Error).message };
+      }
+    }
+    this.#log.error('gave up after repeated conflicts; the event will be delivered again', { key });
+    return { key, ok: false, error: 'too many concurrent changes' };
+  }
+
+  async #reconcile(
+    key: string,
+    size: number | undefined,
+    extra: readonly Membership[],
+  ): Promise<{ status: Status; feeds: string[] }> {
+    // 1. The record first, then the article: a change committed by anyone after we read the
+    //    record makes our record write fail, and we start again with fresh reads.
+    const recordKey = stateKeys.record(key);
+    const stored = await this.#readJson<ArticleRecord>(recordKey);
+    const previous = stored?.value.memberships ?? [];
+    let desired = await this.#evaluate(key, size);
+    const touched = unionMemberships(previous, extra, desired.memberships);
+
+    // 2. Intent: the record names every feed the article may be in before any is touched,
+    //    so a crash between here and the end leaves a record that covers the repair.
+    let recordEtag = stored?.etag;
+    if (!sameMemberships(touched, previous)) {
+      recordEtag = await this.#writeRecord(recordKey, key, touched, stored?.etag, touched);
+    }
+
+    // 3. Every feed it was or will be in.
+    const feeds = [...new Set(touched.map((m) => m.feed))].sort();
+    for (const feed of feeds) {
+      desired = await this.#updateShard(feed, key, size, desired);
+    }
+    if (!desired.memberships.every((m) => touched.some((t) => t.feed === m.feed && t.month === m.month))) {
+      // The article changed under us to join feeds not in the plan: go round again.
+      throw new RetryWith(unionMemberships(touched, desired.memberships));
+    }
+    await this.#updateMonths(key, previous, desired);
+
+    // 4. Commit: the record now says exactly where the article is.
+    if (!sameMemberships(desired.memberships, touched) || recordEtag === undefined) {
+      if (desired.memberships.length === 0) {
+        await this.#deleteRecord(recordKey, recordEtag, touched);
+      } else {
+        await this.#writeRecord(recordKey, key, desired.memberships, recordEtag, touched);
+      }
+    }
+    await this.#updateReport(key, desired);
+    await this.#updateSchedule(key, desired);
+    return { status: desired.status === 'live' ? 'published' : desired.status, feeds };
+  }
+
+  async #writeRecord(
+    recordKey: string,
+    key: string,
+    memberships: readonly Membership[],
+    etag: string | undefined,
+    touched: readonly Membership[],
+  ): Promise<string> {
+    const record: ArticleRecord = { key, memberships };
+    try {
+      const result = await this.#source.put(recordKey, JSON.stringify(record), {
+        contentType: JSON_TYPE,
+        ...(etag === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: etag }),
+      });
+      return result.etag;
+    } catch (error) {
+      if (error instanceof PreconditionFailed) throw new RetryWith(touched);
+      throw error;
+    }
+  }
+
+  async #deleteRecord(
+    recordKey: string,
+    etag: string | undefined,
+    touched: readonly Membership[],
+  ): Promise<void> {
+    // S3 has no conditional delete: check, then delete. A record written in between by a
+    // concurrent publisher is recreated by that publisher's own commit, which follows it.
+    const current = await this.#source.head(recordKey);
+    if (current && current.etag !== etag) throw new RetryWith(touched);
+    if (current) await this.#source.delete(recordKey);
+  }
+
+  /** What the article's current bytes say should be published. */
+  async #evaluate(key: string, size: number | undefined): Promise<Desired> {
+    const empty = { item: undefined, memberships: [], problems: [], publishAt: undefined };
+    if (size !== undefined && size > this.#config.maxArticleBytes) {
+      return {
+        ...empty,
+        status: 'rejected',
+        etag: undefined,
+        problems: [
+          {
+            source: key,
+            field: undefined,
+            message: `the file is ${size} bytes, over the ${this.#config.maxArticleBytes}-byte limit (maxArticleBytes)`,
+          },
+        ],
+      };
+    }
+    const object = await this.#source.get(key);
+    if (object === undefined || object === NOT_MODIFIED)
+      return { ...empty, status: 'deleted', etag: undefined };
+    return this.#evaluateBytes(key, object.body, object.etag);
+  }
+
+  #evaluateBytes(key: string, body: Uint8Array, etag: string): Desired {
+    const empty = { etag, item: undefined, memberships: [], problems: [], publishAt: undefined };
+    const parsed = parseArticle(key, body, this.#config);
+    if (!parsed.ok) return { ...empty, status: 'rejected', problems: parsed.problems };
+    const article = parsed.article;
+    const now = this.#now();
+    if (article.draft) return { ...empty, status: 'draft' };
+    if (article.updated !== undefined && article.updated > now && article.published <= now) {
+      const message = `${new Date(article.updated).toISOString()} is in the future; updated is when the article last changed`;
+      return { ...empty, status: 'rejected', problems: [{ source: key, field: 'updated', message }] };
+    }
+    if (article.published > now) return { ...empty, status: 'scheduled', publishAt: article.published };
+    const month = monthOf(article.published);
+    return {
+      ...empty,
+      status: 'live',
+      item: storableItem(toFeedItem(article)),
+      memberships: [{ feed: SITE_FEED, month }, ...article.categories.map((c) => ({ feed: c.slug, month }))],
+    };
+  }
+
+  /**
+   * Read the feed's state, then the article (conditionally: usually a 304), then write the
+   * state with If-Match. Reading the article after the state means any publisher that
+   * committed before our read had older or equal bytes than ours; one that commits after
+   * our read makes our write fail. So the window never goes back to an older version.
+   */
+  async #updateShard(
+    feed: string,
+    key: string,
+    size: number | undefined,
+    desired: Desired,
+  ): Promise<Desired> {
+    let current = desired;
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.#readJson<ShardState>(stateKeys.shard(feed));
+      current = await this.#refresh(key, size, current);
+      const previousItems = stored?.value.items ?? [];
+      let items = previousItems.filter((item) => item.article.source !== key);
+      const removed = items.length < previousItems.length;
+      if (current.item && current.memberships.some((m) => m.feed === feed)) {
+        items = [...items, current.item].sort((a, b) => compareNewestFirst(a.article, b.article));
+      }
+      const limit = this.#config.itemsPerFeed;
+      if (items.length < limit && removed && previousItems.length >= limit) {
+        items = await this.#backfill(feed, items, key);
+      }
+      items = items.slice(0, limit);
+      const next: ShardState = { feed, revision: (stored?.value.revision ?? 0) + 1, items };
+      let etag: string;
+      try {
+        ({ etag } = await this.#source.put(stateKeys.shard(feed), JSON.stringify(next), {
+          contentType: JSON_TYPE,
+          ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
+        }));
+      } catch (error) {
+        if (error instanceof PreconditionFailed && attempt < 20) {
+          this.#metrics?.count('ConflictRetries');
+          await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+          continue;
+        }
+        throw error;
+      }
+      await this.#publishFeed(next, etag);
+      if (feed !== SITE_FEED) await this.#updateRegistry(next);
+      return current;
+    }
+  }
+
+  /** The article again, if it changed since we read it (a cheap 304 otherwise). */
+  async #refresh(key: string, size: number | undefined, desired: Desired): Promise<Desired> {
+    if (desired.etag === undefined) return this.#evaluate(key, size);
+    const object = await this.#source.get(key, { ifNoneMatch: desired.etag });
+    if (object === NOT_MODIFIED) return desired;
+    if (object === undefined)
+      return { ...desired, status: 'deleted', etag: undefined, item: undefined, memberships: [] };
+    return this.#evaluateBytes(key, object.body, object.etag);
+  }
+
+  /**
+   * Refills a window that lost an item from the month partitions, newest month first.
+   * Partitions are hints: each candidate is read and checked before it is shown.
+   */
+  async #backfill(feed: string, items: FeedItem[], excludeKey: string): Promise<FeedItem[]> {
+    const limit = this.#config.itemsPerFeed;
+    const shown = new Set(items.map((item) => item.article.source));
+    const oldest = items.at(-1)?.article;
+    const months: string[] = [];
+    for await (const object of this.#source.list(stateKeys.monthPrefix(feed))) {
+      const month = object.key.slice(stateKeys.monthPrefix(feed).length).replace(/\.json$/, '');
+      if (!oldest || month <= monthOf(oldest.published)) months.push(month);
+    }
+    months.sort().reverse();
+    const result = [...items];
+    for (const month of months) {
+      if (result.length >= limit) break;
+      const partition = await this.#readJson<MonthPartition>(stateKeys.month(feed, month));
+      const candidates = Object.entries(partition?.value.members ?? {})
+        .filter(([candidate]) => candidate !== excludeKey && !shown.has(candidate))
+        .sort(
+          ([keyA, a], [keyB, b]) =>
+            b.published - a.published || compareText(a.id, b.id) || compareText(keyA, keyB),
+        );
+      for (const [candidate] of candidates) {
+        if (result.length >= limit) break;
+        const desired = await this.#evaluate(candidate, undefined);
+        if (desired.item && desired.memberships.some((m) => m.feed === feed)) {
+          result.push(desired.item);
+          shown.add(candidate);
+        }
+      }
+      result.sort((a, b) => compareNewestFirst(a.article, b.article));
+    }
+    this.#metrics?.count('Backfills');
+    return result;
+  }
+
+  async #updateMonths(key: string, previous: readonly Membership[], desired: Desired): Promise<void> {
+    const wanted = new Set(desired.memberships.map((m) => `${m.feed}\u0000${m.month}`));
+    const article = desired.item?.article;
+    const changes: Array<{ membership: Membership; add: boolean }> = [
+      ...previous
+        .filter((m) => !wanted.has(`${m.feed}\u0000${m.month}`))
+        .map((membership) => ({ membership, add: false })),
+      ...desired.memberships.map((membership) => ({ membership, add: true })),
+    ];
+    for (const { membership, add } of changes) {
+      const partitionKey = stateKeys.month(membership.feed, membership.month);
+      for (let attempt = 1; ; attempt++) {
+        const stored = await this.#readJson<MonthPartition>(partitionKey);
+        const members = { ...(stored?.value.members ?? {}) };
+        const present = members[key];
+        if (add && article) {
+          if (present && present.published === article.published && present.id === article.id) break;
+          members[key] = { published: article.published, id: article.id };
+        } else {
+          if (!present) break;
+          delete members[key];
+        }
+        try {
+          await this.#source.put(partitionKey, JSON.stringify({ members }), {
+            contentType: JSON_TYPE,
+            ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
+          });
+          break;
+        } catch (error) {
+          if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
+          await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+        }
+      }
+    }
+  }
+
+  /** Writes the feed's three files, unless a newer state has been committed since ours. */
+  async #publishFeed(shard: ShardState, shardEtag: string): Promise<void> {
+    const stateKey = stateKeys.shard(shard.feed);
+    const newest = shard.items[0]?.article;
+    const category =
+      shard.feed === SITE_FEED
+        ? undefined
+        : {
+            slug: shard.feed,
+            name: newest?.categories.find((c) => c.slug === shard.feed)?.name ?? shard.feed,
+          };
+    const folder = category ? `feeds/${shard.feed}/` : 'feeds/';
+    if (category && shard.items.length === 0) {
+      // The category is empty: its feeds go away (readers get 404, as for any missing feed).
+      for (const name of Object.values(FEED_FILE_NAMES)) {
+        if (!(await this.#stillCurrent(stateKey, shardEtag))) return;
+        if (await this.#output.head(`${folder}${name}`)) await this.#output.delete(`${folder}${name}`);
+      }
+      return;
+    }
+    const document = feedDocument(category, shard.items, this.#config, this.#now());
+    await this.#writeFiles(renderFeedFiles(folder, document), stateKey, shardEtag);
+  }
+
+  /**
+   * Writes files only while `stateKey` still has the ETag our commit gave it: a publisher
+   * whose state is older stops, and an output write that races a newer one fails its
+   * If-Match and checks again. Files whose bytes are unchanged are not rewritten.
+   */
+  async #writeFiles(files: readonly SiteFile[], stateKey: string, stateEtag: string): Promise<void> {
+    for (const file of files) {
+      for (let attempt = 1; ; attempt++) {
+        const existing = await this.#output.head(file.path);
+        if (existing?.etag === md5Etag(file.body)) break;
+        if (!(await this.#stillCurrent(stateKey, stateEtag))) return;
+        try {
+          await this.#output.put(file.path, file.body, {
+            contentType: file.contentType,
+            cacheControl: FEED_CACHE_CONTROL,
+            ...(existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' as const }),
+          });
+          break;
+        } catch (error) {
+          if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
+        }
+      }
+    }
+  }
+
+  async #stillCurrent(stateKey: string, etag: string): Promise<boolean> {
+    return (await this.#source.head(stateKey))?.etag === etag;
+  }
+
+  /** Keeps the list of categories (for the OPML list and the page) in step with a category's feed. */
+  async #updateRegistry(shard: ShardState): Promise<void> {
+    const name = shard.items[0]?.article.categories.find((c) => c.slug === shard.feed)?.name;
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.#readJson<Registry>(stateKeys.registry);
+      const categories = { ...(stored?.value.categories ?? {}) };
+      const entry = categories[shard.feed];
+      if (entry && entry.shardRevision >= shard.revision) return;
+      if (name === undefined ? entry === undefined : entry?.name === name) return;
+      if (name === undefined) delete categories[shard.feed];
+      else categories[shard.feed] = { name, shardRevision: shard.revision };
+      const next: Registry = { revision: (stored?.value.revision ?? 0) + 1, categories };
+      let etag: string;
+      try {
+        ({ etag } = await this.#source.put(stateKeys.registry, JSON.stringify(next), {
+          contentType: JSON_TYPE,
+          ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
+        }));
+      } catch (error) {
+        if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
+        await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+        continue;
+      }
+      const list = Object.entries(categories).map(([slug, value]) => ({ slug, name: value.name }));
+      await this.#writeFiles(renderIndexFiles(list, this.#config), stateKeys.registry, etag);
+      return;
+    }
+  }
+
+  /** A rejected article gets a report editors can read; any other outcome removes it. */
+  async #updateReport(key: string, desired: Desired): Promise<void> {
+    const reportKey = stateKeys.report(key);
+    if (desired.status === 'rejected') {
+      this.#metrics?.count('RejectedArticles');
+      this.#log.warn('article rejected; it is left out of the feeds', {
+        key,
+        problems: desired.problems.map((problem) => ({ field: problem.field, message: problem.message })),
+      });
+      const report = {
+        article: key,
+        rejectedAt: new Date(this.#now()).toISOString(),
+        problems: desired.problems.map((problem) => ({
+          field: problem.field ?? null,
+          message: problem.message,
+          text: formatProblem(problem),
+        })),
+        help: 'Fix the article and upload it again; this report disappears when the article is accepted or deleted.',
+      };
+      await this.#source.put(reportKey, `${JSON.stringify(report, null, 2)}\n`, { contentType: JSON_TYPE });
+    } else if (await this.#source.head(reportKey)) {
+      await this.#source.delete(reportKey);
+    }
+  }
+
+  async #updateSchedule(key: string, desired: Desired): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.#readJson<Schedule>(stateKeys.schedule);
+      const due = { ...(stored?.value.due ?? {}) };
+      if (desired.status === 'scheduled' && desired.publishAt !== undefined) {
+        if (due[key] === desired.publishAt) return;
+        due[key] = desired.publishAt;
+      } else {
+        if (due[key] === undefined) return;
+        delete due[key];
+      }
+      try {
+        await this.#source.put(stateKeys.schedule, JSON.stringify({ due }), {
+          contentType: JSON_TYPE,
+          ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
+        await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+      }
+    }
+  }
+
+  async #readJson<T>(key: string): Promise<{ value: T; etag: string } | undefined> {
+    const object = await this.#source.get(key);
+    if (object === undefined || object === NOT_MODIFIED) return undefined;
+    return { value: decode<T>(object.body), etag: object.etag };
+  }
+}
+
+class RetryWith extends Retry {
+  constructor(readonly memberships: readonly Membership[]) {
+    super('retry');
+  }
+}
+
+function unionMemberships(...lists: ReadonlyArray<readonly Membership[]>): Membership[] {
+  const seen = new Map<string, Membership>();
+  for (const list of lists) for (const m of list) seen.set(`${m.feed}\u0000${m.month}`, m);
+  return [...seen.values()].sort((a, b) => compareText(a.feed, b.feed) || compareText(a.month, b.month));
+}
+
+function sameMemberships(a: readonly Membership[], b: readonly Membership[]): boolean {
+  const left = unionMemberships(a);
+  const right = unionMemberships(b);
+  return (
+    left.length === right.length &&
+    left.every((m, i) => m.feed === right[i]?.feed && m.month === right[i]?.month)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
+
+export type { Article };
