@@ -12,7 +12,6 @@ import { children, NS } from './helpers/xml';
 const EXAMPLES = path.resolve(__dirname, '..', 'examples', 'articles');
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
-
 function setup(config: SiteConfig = TEST_CONFIG, now = () => NOW) {
   const source = new MemoryStore();
   const output = new MemoryStore();
