@@ -1,0 +1,22 @@
+import { resolveConfig, type SiteConfig } from '../../shared/config';
+
+/** A required environment variable; fails at start-up naming the variable, never with "". */
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new Error(`environment variable ${name} is not set; the deployment must set it (see infra/)`);
+  }
+  return value;
+}
+
+/** The site settings, passed by the CDK app as the JSON of feedgen.config.json. */
+export function siteConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SiteConfig {
+  const text = requireEnv('FEEDGEN_CONFIG', env);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`environment variable FEEDGEN_CONFIG is not JSON: ${(error as Error).message}`);
+  }
+  return resolveConfig(raw, 'FEEDGEN_CONFIG');
+}
