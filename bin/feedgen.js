@@ -19,6 +19,7 @@ cli
     stdout: (line) => process.stdout.write(`${line}\n`),
     stderr: (line) => process.stderr.write(`${line}\n`),
     now: () => Date.now(),
+    progress: process.stderr.isTTY ? (line) => process.stderr.write(`\r${line}\x1b[K`) : undefined,
   })
   .then(
     (code) => {

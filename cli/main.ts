@@ -1,9 +1,12 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3Store } from '../functions/lib/s3-store';
 import type { Article, ArticleProblem } from '../shared/article';
 import { formatProblem } from '../shared/article';
 import { ConfigError, type SiteConfig } from '../shared/config';
 import { parseArticleDate } from '../shared/dates';
+import { rebuildAll } from '../shared/rebuild';
 import { buildSite } from '../shared/site';
 import { displayPath, findArticleFiles, isDirectory, loadConfig, readArticle, writeSite } from './files';
 
@@ -15,6 +18,10 @@ export interface Console {
   readonly stderr: (line: string) => void;
   /** Current time, epoch ms (tests pin it). */
   readonly now: () => number;
+  /** The S3 client for `rebuild` (tests pass one for their local S3 API). */
+  readonly s3Client?: (options: { endpoint?: string; region?: string }) => S3Client;
+  /** Progress updates for a terminal: a line redrawn in place; absent when not a terminal. */
+  readonly progress?: (line: string) => void;
 }
 
 const USAGE = `Usage:
@@ -22,6 +29,10 @@ const USAGE = `Usage:
       Builds every feed from the articles in DIR (and its subfolders) into OUT/feeds/.
   feedgen validate DIR [--config FILE]
       Checks the articles in DIR and writes nothing.
+  feedgen rebuild --bucket SOURCE --output-bucket OUTPUT [--endpoint URL] [--region R] [--config FILE]
+      Rebuilds every feed and all publisher state from the articles in s3://SOURCE/articles/
+      (for migrations and disaster recovery; pause the event pipeline while it runs).
+      Credentials come from the usual AWS environment variables or profile.
 
 Options:
   --config FILE  site settings (default: ./feedgen.config.json if present, else built-in defaults)
@@ -44,6 +55,7 @@ export async function main(argv: readonly string[], io: Console): Promise<number
     }
     if (command === 'build') return await build(rest, io);
     if (command === 'validate') return await validate(rest, io);
+    if (command === 'rebuild') return await rebuild(rest, io);
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -188,4 +200,84 @@ function parseNow(text: string, config: SiteConfig): number {
   const parsed = parseArticleDate(text, config.timezone);
   if (!parsed.ok) throw new UsageError(`--now: ${parsed.reason}`);
   return parsed.value.toMillis();
+}
+
+async function rebuild(args: readonly string[], io: Console): Promise<number> {
+  const { values, positionals } = parse(args, {
+    bucket: { type: 'string' },
+    'output-bucket': { type: 'string' },
+    endpoint: { type: 'string' },
+    region: { type: 'string' },
+    config: { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const bucket = values.bucket as string | undefined;
+  const outputBucket = values['output-bucket'] as string | undefined;
+  if (!bucket) throw new UsageError('rebuild needs --bucket SOURCE (the bucket with articles/)');
+  if (!outputBucket)
+    throw new UsageError('rebuild needs --output-bucket OUTPUT (the bucket CloudFront serves)');
+  const { config } = loadConfig(values.config as string | undefined, io.cwd);
+  const endpoint = values.endpoint as string | undefined;
+  const region = values.region as string | undefined;
+  const client = (io.s3Client ?? defaultS3Client)({
+    ...(endpoint ? { endpoint } : {}),
+    ...(region ? { region } : {}),
+  });
+  const started = performance.now();
+  let lastDrawn = 0;
+  try {
+    const report = await rebuildAll({
+      source: new S3Store(client, bucket),
+      output: new S3Store(client, outputBucket),
+      config,
+      now: io.now(),
+      log: { info: () => {}, warn: () => {}, error: (message) => io.stderr(`feedgen: ${message}`) },
+      onProgress: (read, listed) => {
+        const now = performance.now();
+        if (!io.progress || now - lastDrawn < 100) return;
+        lastDrawn = now;
+        io.progress(progressBar(read, listed));
+      },
+    });
+    io.progress?.('');
+    io.stdout(
+      `Rebuilt s3://${outputBucket}/feeds from ${report.articles} articles in s3://${bucket}/articles: ` +
+        `${report.published} published, ${report.rejected} rejected (see reports/), ${report.drafts} drafts, ` +
+        `${report.scheduled} held back; ${report.feeds} feeds, ${report.written} files written, ` +
+        `${report.deleted} stale objects removed; ${Math.round(performance.now() - started)} ms.`,
+    );
+    return EXIT.ok;
+  } catch (error) {
+    io.progress?.('');
+    io.stderr(
+      `feedgen: rebuild failed: ${(error as Error).message}. Nothing was lost: run it again when S3 answers.`,
+    );
+    return EXIT.failed;
+  }
+}
+
+function progressBar(done: number, listed: number): string {
+  const width = 30;
+  const filled = listed > 0 ? Math.min(width, Math.round((done / listed) * width)) : 0;
+  return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${listed} articles read`;
+}
+
+function defaultS3Client(options: { endpoint?: string; region?: string }): S3Client {
+  return new S3Client({
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.endpoint
+      ? {
+          endpoint: options.endpoint,
+          forcePathStyle: true,
+          // Local S3 APIs mishandle the checksummed uploads newer SDKs send by default.
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+          region: options.region ?? 'us-east-1',
+        }
+      : {}),
+  });
 }

@@ -63,19 +63,19 @@ export type Outcome =
 type Status = 'published' | 'draft' | 'scheduled' | 'rejected' | 'deleted' | 'ignored';
 
 /** One feed an article belongs to, and the month partition that lists it there. */
-interface Membership {
+export interface Membership {
   readonly feed: string;
   readonly month: string;
 }
 
 /** The article's own record: which feeds it may be listed in (a superset while a change is under way). */
-interface ArticleRecord {
+export interface ArticleRecord {
   readonly key: string;
   readonly memberships: readonly Membership[];
 }
 
 /** A feed's state: its window of newest items, ready to render. */
-interface ShardState {
+export interface ShardState {
   readonly feed: string;
   /** Bumped by every write, so that a writer whose If-Match saw an older state always loses. */
   readonly revision: number;
@@ -83,17 +83,17 @@ interface ShardState {
 }
 
 /** A month partition: every member of one feed published in one month (hints for backfill). */
-interface MonthPartition {
+export interface MonthPartition {
   readonly members: Readonly<Record<string, { readonly published: number; readonly id: string }>>;
 }
 
 /** The categories that have feeds, for the OPML list and the feeds page. */
-interface Registry {
+export interface Registry {
   readonly revision: number;
   readonly categories: Readonly<Record<string, { readonly name: string; readonly shardRevision: number }>>;
 }
 
-interface Schedule {
+export interface Schedule {
   readonly due: Readonly<Record<string, number>>;
 }
 
@@ -106,7 +106,7 @@ interface Desired {
   readonly publishAt: number | undefined;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 export const stateKeys = {
   record: (key: string) => `${STATE_PREFIX}articles/${createHash('sha256').update(key).digest('hex')}.json`,
@@ -118,7 +118,7 @@ export const stateKeys = {
   report: (key: string) => `${REPORTS_PREFIX}${key.slice(ARTICLES_PREFIX.length)}.json`,
 };
 
-function monthOf(millis: number): string {
+export function monthOf(millis: number): string {
   return new Date(millis).toISOString().slice(0, 7);
 }
 
@@ -126,13 +126,38 @@ function decode<T>(body: Uint8Array): T {
   return JSON.parse(Buffer.from(body).toString('utf8')) as T;
 }
 
-function md5Etag(body: string): string {
+export function md5Etag(body: string): string {
   return `"${createHash('md5').update(body, 'utf8').digest('hex')}"`;
 }
 
 /** Only text fields survive the trip through JSON state; the body is not kept (the HTML is). */
-function storableItem(item: FeedItem): FeedItem {
+export function storableItem(item: FeedItem): FeedItem {
   return { ...item, article: { ...item.article, body: '' } };
+}
+
+export type Verdict =
+  | { readonly status: 'rejected'; readonly problems: readonly ArticleProblem[] }
+  | { readonly status: 'draft'; readonly article: Article }
+  | { readonly status: 'scheduled'; readonly article: Article }
+  | { readonly status: 'live'; readonly article: Article; readonly memberships: readonly Membership[] };
+
+/** What an article's bytes say should happen to it at `now`: the rules `feedgen build` applies too. */
+export function classifyArticle(key: string, body: Uint8Array, config: SiteConfig, now: number): Verdict {
+  const parsed = parseArticle(key, body, config);
+  if (!parsed.ok) return { status: 'rejected', problems: parsed.problems };
+  const article = parsed.article;
+  if (article.draft) return { status: 'draft', article };
+  if (article.updated !== undefined && article.updated > now && article.published <= now) {
+    const message = `${new Date(article.updated).toISOString()} is in the future; updated is when the article last changed`;
+    return { status: 'rejected', problems: [{ source: key, field: 'updated', message }] };
+  }
+  if (article.published > now) return { status: 'scheduled', article };
+  const month = monthOf(article.published);
+  return {
+    status: 'live',
+    article,
+    memberships: [{ feed: SITE_FEED, month }, ...article.categories.map((c) => ({ feed: c.slug, month }))],
+  };
 }
 
 class Retry extends Error {}
@@ -318,24 +343,23 @@ export class Publisher {
   }
 
   #evaluateBytes(key: string, body: Uint8Array, etag: string): Desired {
+    const verdict = classifyArticle(key, body, this.#config, this.#now());
     const empty = { etag, item: undefined, memberships: [], problems: [], publishAt: undefined };
-    const parsed = parseArticle(key, body, this.#config);
-    if (!parsed.ok) return { ...empty, status: 'rejected', problems: parsed.problems };
-    const article = parsed.article;
-    const now = this.#now();
-    if (article.draft) return { ...empty, status: 'draft' };
-    if (article.updated !== undefined && article.updated > now && article.published <= now) {
-      const message = `${new Date(article.updated).toISOString()} is in the future; updated is when the article last changed`;
-      return { ...empty, status: 'rejected', problems: [{ source: key, field: 'updated', message }] };
+    switch (verdict.status) {
+      case 'rejected':
+        return { ...empty, status: 'rejected', problems: verdict.problems };
+      case 'draft':
+        return { ...empty, status: 'draft' };
+      case 'scheduled':
+        return { ...empty, status: 'scheduled', publishAt: verdict.article.published };
+      case 'live':
+        return {
+          ...empty,
+          status: 'live',
+          item: storableItem(toFeedItem(verdict.article)),
+          memberships: verdict.memberships,
+        };
     }
-    if (article.published > now) return { ...empty, status: 'scheduled', publishAt: article.published };
-    const month = monthOf(article.published);
-    return {
-      ...empty,
-      status: 'live',
-      item: storableItem(toFeedItem(article)),
-      memberships: [{ feed: SITE_FEED, month }, ...article.categories.map((c) => ({ feed: c.slug, month }))],
-    };
   }
 
   /**
@@ -561,17 +585,9 @@ export class Publisher {
         key,
         problems: desired.problems.map((problem) => ({ field: problem.field, message: problem.message })),
       });
-      const report = {
-        article: key,
-        rejectedAt: new Date(this.#now()).toISOString(),
-        problems: desired.problems.map((problem) => ({
-          field: problem.field ?? null,
-          message: problem.message,
-          text: formatProblem(problem),
-        })),
-        help: 'Fix the article and upload it again; this report disappears when the article is accepted or deleted.',
-      };
-      await this.#source.put(reportKey, `${JSON.stringify(report, null, 2)}\n`, { contentType: JSON_TYPE });
+      await this.#source.put(reportKey, rejectionReport(key, desired.problems, this.#now()), {
+        contentType: JSON_TYPE,
+      });
     } else if (await this.#source.head(reportKey)) {
       await this.#source.delete(reportKey);
     }
@@ -612,6 +628,21 @@ class RetryWith extends Retry {
   constructor(readonly memberships: readonly Membership[]) {
     super('retry');
   }
+}
+
+/** The report object editors read for a rejected article. */
+export function rejectionReport(key: string, problems: readonly ArticleProblem[], now: number): string {
+  const report = {
+    article: key,
+    rejectedAt: new Date(now).toISOString(),
+    problems: problems.map((problem) => ({
+      field: problem.field ?? null,
+      message: problem.message,
+      text: formatProblem(problem),
+    })),
+    help: 'Fix the article and upload it again; this report disappears when the article is accepted or deleted.',
+  };
+  return `${JSON.stringify(report, null, 2)}\n`;
 }
 
 function unionMemberships(...lists: ReadonlyArray<readonly Membership[]>): Membership[] {
