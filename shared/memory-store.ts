@@ -12,6 +12,7 @@ interface Entry {
   body: Uint8Array;
   etag: string;
   contentType: string;
+  contentEncoding: string | undefined;
   cacheControl: string | undefined;
 }
 
@@ -53,6 +54,7 @@ export class MemoryStore implements ObjectStore {
       body: bytes,
       etag,
       contentType: options.contentType,
+      contentEncoding: options.contentEncoding,
       cacheControl: options.cacheControl,
     });
     return { etag };
@@ -79,6 +81,10 @@ export class MemoryStore implements ObjectStore {
 
   contentType(key: string): string | undefined {
     return this.objects.get(key)?.contentType;
+  }
+
+  contentEncoding(key: string): string | undefined {
+    return this.objects.get(key)?.contentEncoding;
   }
 
   cacheControl(key: string): string | undefined {

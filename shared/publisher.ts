@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Article, type ArticleProblem, formatProblem, isArticleFile, parseArticle } from './article';
+import { COMPRESSED_SUFFIXES, withCompressedCopies } from './compression';
 import type { SiteConfig } from './config';
 import type { FeedItem } from './feeds';
 import {
@@ -126,8 +127,8 @@ function decode<T>(body: Uint8Array): T {
   return JSON.parse(Buffer.from(body).toString('utf8')) as T;
 }
 
-export function md5Etag(body: string): string {
-  return `"${createHash('md5').update(body, 'utf8').digest('hex')}"`;
+export function md5Etag(body: string | Uint8Array): string {
+  return `"${createHash('md5').update(body).digest('hex')}"`;
 }
 
 /** Only text fields survive the trip through JSON state; the body is not kept (the HTML is). */
@@ -509,8 +510,13 @@ export class Publisher {
     if (category && shard.items.length === 0) {
       // The category is empty: its feeds go away (readers get 404, as for any missing feed).
       for (const name of Object.values(FEED_FILE_NAMES)) {
-        if (!(await this.#stillCurrent(stateKey, shardEtag))) return;
-        if (await this.#output.head(`${folder}${name}`)) await this.#output.delete(`${folder}${name}`);
+        for (const path of [
+          `${folder}${name}`,
+          ...COMPRESSED_SUFFIXES.map((suffix) => `${folder}${name}${suffix}`),
+        ]) {
+          if (!(await this.#stillCurrent(stateKey, shardEtag))) return;
+          if (await this.#output.head(path)) await this.#output.delete(path);
+        }
       }
       return;
     }
@@ -524,7 +530,7 @@ export class Publisher {
    * If-Match and checks again. Files whose bytes are unchanged are not rewritten.
    */
   async #writeFiles(files: readonly SiteFile[], stateKey: string, stateEtag: string): Promise<void> {
-    for (const file of files) {
+    for (const file of files.flatMap(withCompressedCopies)) {
       for (let attempt = 1; ; attempt++) {
         const existing = await this.#output.head(file.path);
         if (existing?.etag === md5Etag(file.body)) break;
@@ -532,6 +538,7 @@ export class Publisher {
         try {
           await this.#output.put(file.path, file.body, {
             contentType: file.contentType,
+            ...(file.contentEncoding ? { contentEncoding: file.contentEncoding } : {}),
             cacheControl: FEED_CACHE_CONTROL,
             ...(existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' as const }),
           });

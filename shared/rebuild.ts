@@ -1,4 +1,5 @@
 import { type Article, type ArticleProblem, isArticleFile } from './article';
+import { COMPRESSED_SUFFIXES, withCompressedCopies } from './compression';
 import type { SiteConfig } from './config';
 import type { FeedItem } from './feeds';
 import {
@@ -162,19 +163,26 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
   );
 
   let written = 0;
-  await forEachLimited(files, concurrency, async (file) => {
+  const stored = files.flatMap(withCompressedCopies);
+  await forEachLimited(stored, concurrency, async (file) => {
     const existing = await output.head(file.path);
     if (existing?.etag === md5Etag(file.body)) return;
     await output.put(file.path, file.body, {
       contentType: file.contentType,
+      ...(file.contentEncoding ? { contentEncoding: file.contentEncoding } : {}),
       cacheControl: FEED_CACHE_CONTROL,
     });
     written++;
   });
 
   // What the articles no longer call for.
-  const wantedFiles = new Set(files.map((file) => file.path));
-  const feedFileNames = new Set<string>(Object.values(FEED_FILE_NAMES));
+  const wantedFiles = new Set(stored.map((file) => file.path));
+  const feedFileNames = new Set<string>(
+    Object.values(FEED_FILE_NAMES).flatMap((name) => [
+      name,
+      ...COMPRESSED_SUFFIXES.map((suffix) => `${name}${suffix}`),
+    ]),
+  );
   const stale: Array<[ObjectStore, string]> = [];
   for await (const object of source.list(STATE_PREFIX))
     if (!keep.has(object.key)) stale.push([source, object.key]);

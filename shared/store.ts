@@ -17,6 +17,8 @@ export interface ObjectInfo {
 
 export interface PutOptions {
   readonly contentType: string;
+  /** gzip or br when the bytes are a compressed copy. */
+  readonly contentEncoding?: string;
   readonly cacheControl?: string;
   /** Write only if the object's current ETag is this one. */
   readonly ifMatch?: string;

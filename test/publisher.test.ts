@@ -7,6 +7,7 @@ import { type Logger, type Outcome, Publisher, stateKeys } from '../shared/publi
 import { buildSite } from '../shared/site';
 import { TEST_CONFIG } from './helpers/articles';
 import { checkAtom, readJsonFeed, readWithFeedParser } from './helpers/feed-readers';
+import { basePath, contentTypeOf, decodedText, storedKeys } from './helpers/stored-site';
 import { children, NS } from './helpers/xml';
 
 const EXAMPLES = path.resolve(__dirname, '..', 'examples', 'articles');
@@ -58,8 +59,13 @@ function fromScratch(source: MemoryStore, config: SiteConfig = TEST_CONFIG, now 
   return new Map(buildSite(articles, config, now).files.map((file) => [file.path, file.body]));
 }
 
+/** Every stored object's text (compressed copies decompressed). */
 function outputFiles(output: MemoryStore): Map<string, string> {
-  return new Map([...output.objects.keys()].sort().map((key) => [key, output.text(key) ?? '']));
+  return new Map(
+    [...output.objects.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, entry]) => [key, decodedText(key, entry.body)]),
+  );
 }
 
 function expectSameAsFromScratch(
@@ -69,8 +75,15 @@ function expectSameAsFromScratch(
 ): void {
   const expected = fromScratch(source, config);
   const actual = outputFiles(output);
-  expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
-  for (const [file, body] of expected) expect({ file, body: actual.get(file) }).toEqual({ file, body });
+  expect([...actual.keys()]).toEqual(storedKeys(expected));
+  for (const [file, body] of actual)
+    expect({ file, body }).toEqual({ file, body: expected.get(basePath(file)) });
+  for (const file of actual.keys()) {
+    expect(output.contentType(file)).toBe(contentTypeOf(basePath(file)));
+    expect(output.contentEncoding(file)).toBe(
+      file.endsWith('.gz') ? 'gzip' : file.endsWith('.br') ? 'br' : undefined,
+    );
+  }
 }
 
 async function uploadExamples(upload: (key: string, text: string) => Promise<Outcome[]>): Promise<void> {

@@ -10,6 +10,7 @@ import { resolveConfig } from '../shared/config';
 import { Publisher } from '../shared/publisher';
 import { buildSite } from '../shared/site';
 import { type S3Harness, startS3 } from './helpers/s3rver';
+import { basePath, decodedText, storedKeys } from './helpers/stored-site';
 
 const ROOT = path.resolve(__dirname, '..');
 const EXAMPLES = path.join(ROOT, 'examples', 'articles');
@@ -79,8 +80,16 @@ async function fromScratch(): Promise<Map<string, string>> {
 
 async function expectOutputIsFromScratch(): Promise<void> {
   const expected = await fromScratch();
-  expect(await list(OUTPUT, 'feeds/')).toEqual([...expected.keys()].sort());
-  for (const [key, body] of expected) expect({ key, body: await text(OUTPUT, key) }).toEqual({ key, body });
+  const keys = await list(OUTPUT, 'feeds/');
+  expect(keys).toEqual(storedKeys(expected));
+  for (const key of keys) {
+    const response = await s3.client.send(new GetObjectCommand({ Bucket: OUTPUT, Key: key }));
+    const body = decodedText(key, (await response.Body?.transformToByteArray()) ?? new Uint8Array());
+    expect({ key, body }).toEqual({ key, body: expected.get(basePath(key)) });
+    expect(response.ContentEncoding).toBe(
+      key.endsWith('.gz') ? 'gzip' : key.endsWith('.br') ? 'br' : undefined,
+    );
+  }
 }
 
 describe('feedgen rebuild', () => {

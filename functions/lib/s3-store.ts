@@ -134,6 +134,7 @@ export class S3Store implements ObjectStore {
             Key: key,
             Body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
             ContentType: options.contentType,
+            ContentEncoding: options.contentEncoding,
             CacheControl: options.cacheControl,
             IfMatch: options.ifMatch,
             IfNoneMatch: options.ifNoneMatch,
