@@ -9,7 +9,7 @@ export interface FeedgenFunctionProps {
   readonly entry: string;
   readonly description: string;
   readonly environment: Record<string, string>;
-  /** 512 MB: see README "Deploy" for the measurement behind it. */
+  /** Default 1024 MB: see README "Deploy" for the measurement behind it. */
   readonly memorySize?: number;
   readonly timeout?: Duration;
 }
@@ -31,7 +31,7 @@ export class FeedgenFunction extends NodejsFunction {
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(30),
       logGroup,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },

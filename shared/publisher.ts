@@ -525,27 +525,33 @@ export class Publisher {
   }
 
   /**
-   * Writes files only while `stateKey` still has the ETag our commit gave it: a publisher
-   * whose state is older stops, and an output write that races a newer one fails its
-   * If-Match and checks again. Files whose bytes are unchanged are not rewritten.
+   * Writes files only while `stateKey` still has the ETag our commit gave it. The order is
+   * HEAD every file, check the state once, PUT the changed files with If-Match: a newer
+   * publisher that wrote a file after our HEAD makes our If-Match fail (and our re-check
+   * stop us); one that commits after our check writes after us, over our files. Files whose
+   * bytes are unchanged are not rewritten.
    */
   async #writeFiles(files: readonly SiteFile[], stateKey: string, stateEtag: string): Promise<void> {
-    for (const file of files.flatMap(withCompressedCopies)) {
-      for (let attempt = 1; ; attempt++) {
-        const existing = await this.#output.head(file.path);
-        if (existing?.etag === md5Etag(file.body)) break;
-        if (!(await this.#stillCurrent(stateKey, stateEtag))) return;
-        try {
+    const stored = files.flatMap(withCompressedCopies);
+    for (let attempt = 1; ; attempt++) {
+      const existing = await Promise.all(stored.map((file) => this.#output.head(file.path)));
+      const changed = stored
+        .map((file, index) => ({ file, etag: existing[index]?.etag }))
+        .filter(({ file, etag }) => etag !== md5Etag(file.body));
+      if (changed.length === 0) return;
+      if (!(await this.#stillCurrent(stateKey, stateEtag))) return;
+      try {
+        for (const { file, etag } of changed) {
           await this.#output.put(file.path, file.body, {
             contentType: file.contentType,
             ...(file.contentEncoding ? { contentEncoding: file.contentEncoding } : {}),
             cacheControl: FEED_CACHE_CONTROL,
-            ...(existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' as const }),
+            ...(etag ? { ifMatch: etag } : { ifNoneMatch: '*' as const }),
           });
-          break;
-        } catch (error) {
-          if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
         }
+        return;
+      } catch (error) {
+        if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
       }
     }
   }

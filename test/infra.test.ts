@@ -141,7 +141,7 @@ describe('functions', () => {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
-        MemorySize: 512,
+        MemorySize: 1024,
         Handler: 'index.handler',
         LoggingConfig: { LogGroup: expect.anything() },
       });

@@ -290,6 +290,7 @@ describe('Publisher', () => {
       counts.push(source.calls.length + output.calls.length);
     }
     expect(counts[1]).toBe(counts[0]);
+    if (process.env.SHOW_COUNTS) console.log('requests per upload', counts);
   });
 
   it('loses nothing when many uploads to one category are published at once', async () => {
