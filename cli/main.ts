@@ -1,9 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { S3Store } from '../functions/lib/s3-store';
 import type { Article, ArticleProblem } from '../shared/article';
-import { formatProblem } from '../shared/article';
+import { formatProblem, isArticleFile } from '../shared/article';
 import { ConfigError, type SiteConfig } from '../shared/config';
 import { parseArticleDate } from '../shared/dates';
 import { rebuildAll } from '../shared/rebuild';
@@ -18,8 +19,8 @@ export interface Console {
   readonly stderr: (line: string) => void;
   /** Current time, epoch ms (tests pin it). */
   readonly now: () => number;
-  /** The S3 client for `rebuild` (tests pass one for their local S3 API). */
-  readonly s3Client?: (options: { endpoint?: string; region?: string }) => S3Client;
+  /** The S3 client for `rebuild` and `upload` (tests pass one for their local S3 API). */
+  readonly s3Client?: (options: S3ClientChoice) => S3Client;
   /** Progress updates for a terminal: a line redrawn in place; absent when not a terminal. */
   readonly progress?: (line: string) => void;
 }
@@ -29,6 +30,9 @@ const USAGE = `Usage:
       Builds every feed from the articles in DIR (and its subfolders) into OUT/feeds/.
   feedgen validate DIR [--config FILE]
       Checks the articles in DIR and writes nothing.
+  feedgen upload FILE... [--bucket NAME] [--endpoint URL] [--prefix articles/]
+      Puts articles into the local stack's bucket (npm start), or into a real bucket with
+      --bucket NAME (credentials from the usual AWS environment variables or profile).
   feedgen rebuild --bucket SOURCE --output-bucket OUTPUT [--endpoint URL] [--region R] [--config FILE]
       Rebuilds every feed and all publisher state from the articles in s3://SOURCE/articles/
       (for migrations and disaster recovery; pause the event pipeline while it runs).
@@ -56,6 +60,7 @@ export async function main(argv: readonly string[], io: Console): Promise<number
     if (command === 'build') return await build(rest, io);
     if (command === 'validate') return await validate(rest, io);
     if (command === 'rebuild') return await rebuild(rest, io);
+    if (command === 'upload') return await upload(rest, io);
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (error instanceof UsageError) {
@@ -266,8 +271,15 @@ function progressBar(done: number, listed: number): string {
   return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${listed} articles read`;
 }
 
-function defaultS3Client(options: { endpoint?: string; region?: string }): S3Client {
+interface S3ClientChoice {
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+function defaultS3Client(options: S3ClientChoice): S3Client {
   return new S3Client({
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.region ? { region: options.region } : {}),
     ...(options.endpoint
       ? {
@@ -280,4 +292,84 @@ function defaultS3Client(options: { endpoint?: string; region?: string }): S3Cli
         }
       : {}),
   });
+}
+
+const LOCAL_ENDPOINT = 'http://127.0.0.1:4569';
+const LOCAL_BUCKET = 'feedgen-articles';
+
+async function upload(args: readonly string[], io: Console): Promise<number> {
+  const { values, positionals } = parse(args, {
+    bucket: { type: 'string' },
+    endpoint: { type: 'string' },
+    region: { type: 'string' },
+    prefix: { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT.ok;
+  }
+  if (positionals.length === 0)
+    throw new UsageError('upload needs at least one article file: feedgen upload FILE...');
+  const bucket = (values.bucket as string | undefined) ?? LOCAL_BUCKET;
+  // Without --bucket, the local stack; with it, real S3 unless --endpoint says otherwise.
+  const endpoint =
+    (values.endpoint as string | undefined) ??
+    (values.bucket === undefined ? (process.env.FEEDGEN_S3_ENDPOINT ?? LOCAL_ENDPOINT) : undefined);
+  const prefix = ((values.prefix as string | undefined) ?? 'articles/').replace(/^\/+/, '');
+  if (!prefix.startsWith('articles/'))
+    throw new UsageError('--prefix must be under articles/, where uploads are published');
+  const local = endpoint !== undefined && values.bucket === undefined;
+  const client = (io.s3Client ?? defaultS3Client)({
+    ...(endpoint ? { endpoint } : {}),
+    ...(values.region ? { region: values.region as string } : {}),
+    ...(local
+      ? {
+          credentials: {
+            accessKeyId: process.env.FEEDGEN_S3_ACCESS_KEY ?? 'feedgen',
+            secretAccessKey: process.env.FEEDGEN_S3_SECRET_KEY ?? 'feedgen',
+          },
+        }
+      : {}),
+  });
+  let failures = 0;
+  for (const file of positionals) {
+    const name = path.basename(file);
+    if (!isArticleFile(name)) {
+      io.stderr(`skipped ${file}: not an article (.md, .markdown or .json)`);
+      failures++;
+      continue;
+    }
+    let body: Buffer;
+    try {
+      body = await readFile(path.resolve(io.cwd, file));
+    } catch (error) {
+      io.stderr(
+        `could not read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+      failures++;
+      continue;
+    }
+    const key = `${prefix.endsWith('/') ? prefix : `${prefix}/`}${name}`;
+    try {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: name.toLowerCase().endsWith('.json')
+            ? 'application/json; charset=utf-8'
+            : 'text/markdown; charset=utf-8',
+        }),
+      );
+      io.stdout(`uploaded ${file} to s3://${bucket}/${key}`);
+    } catch (error) {
+      const reason = (error as Error).message || (error as Error).name;
+      const hint = local
+        ? ` (is the local stack running? start it with npm start; endpoint ${endpoint})`
+        : '';
+      io.stderr(`could not upload ${file} to s3://${bucket}/${key}: ${reason}${hint}`);
+      failures++;
+    }
+  }
+  return failures > 0 ? EXIT.failed : EXIT.ok;
 }

@@ -47,6 +47,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { FeedgenFunction } from './feedgen-function';
+import responseHeaders from './response-headers.json';
 
 export interface FeedgenStackProps extends StackProps {
   /** The site settings (feedgen.config.json), handed to the functions. */
@@ -218,7 +219,7 @@ export class FeedgenStack extends Stack {
       headerBehavior: CacheHeaderBehavior.none(),
       cookieBehavior: CacheCookieBehavior.none(),
     });
-    const responseHeaders = new ResponseHeadersPolicy(this, 'FeedsResponseHeaders', {
+    const headersPolicy = new ResponseHeadersPolicy(this, 'FeedsResponseHeaders', {
       comment: 'CORS for partner sites, and security headers',
       corsBehavior: {
         accessControlAllowOrigins: ['*'],
@@ -265,7 +266,7 @@ export class FeedgenStack extends Stack {
         cachedMethods: CachedMethods.CACHE_GET_HEAD_OPTIONS,
         compress: true,
         cachePolicy,
-        responseHeadersPolicy: responseHeaders,
+        responseHeadersPolicy: headersPolicy,
         functionAssociations: [{ function: precompressed, eventType: FunctionEventType.VIEWER_REQUEST }],
       },
       httpVersion: HttpVersion.HTTP2_AND_3,

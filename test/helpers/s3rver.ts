@@ -1,12 +1,12 @@
 // An in-process s3rver (a fake S3 REST API on the file system) for integration tests
 // with @aws-sdk/client-s3. See test/s3rver.test.ts for what s3rver does and does not
 // do like real S3.
-import crypto from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { retainDesFallback } from '../../local/s3rver-compat';
 
 export interface StartS3Options {
   /** Buckets to create before the server listens. */
@@ -125,69 +125,5 @@ export async function startS3(options: StartS3Options = {}): Promise<S3Harness> 
       if (listenerErrors.length === 1) throw listenerErrors[0];
       if (listenerErrors.length > 1) throw new AggregateError(listenerErrors, 'S3 event listeners threw');
     },
-  };
-}
-
-// s3rver makes ListObjectsV2 continuation tokens with crypto.createCipheriv('des', ...)
-// (node_modules/s3rver/lib/controllers/bucket.js:13-38). Single DES lives in OpenSSL 3's
-// legacy provider, which Node 17+ does not load, so every truncated ListObjectsV2 answers
-// 500 InternalError ("error:0308010C:digital envelope routines::unsupported"). While a
-// server runs we let 'des' (DES-CBC, 8-byte key) fall back to DES-EDE3-CBC with the key
-// repeated three times, which is the same cipher (EDE with K1=K2=K3 is single DES) and is
-// in the default provider. Only calls that would otherwise throw are affected.
-type CipherFactory = (algorithm: string, key: Buffer, iv: Buffer | null, ...rest: unknown[]) => unknown;
-interface MutableCrypto {
-  createCipheriv: CipherFactory;
-  createDecipheriv: CipherFactory;
-}
-interface DesFallbackState {
-  users: number;
-  original?: MutableCrypto;
-}
-const DES_STATE_KEY = Symbol.for('feedgen.test.s3rver.desFallback');
-
-function desFallbackState(): DesFallbackState {
-  const holder = globalThis as unknown as Record<symbol, DesFallbackState | undefined>;
-  let state = holder[DES_STATE_KEY];
-  if (!state) {
-    state = { users: 0 };
-    holder[DES_STATE_KEY] = state;
-  }
-  return state;
-}
-
-function withDesFallback(original: CipherFactory): CipherFactory {
-  return (algorithm, key, iv, ...rest) => {
-    try {
-      return original.call(crypto, algorithm, key, iv, ...rest);
-    } catch (err) {
-      if (/^des(-cbc)?$/i.test(algorithm) && Buffer.isBuffer(key) && key.length === 8) {
-        return original.call(crypto, 'des-ede3-cbc', Buffer.concat([key, key, key]), iv, ...rest);
-      }
-      throw err;
-    }
-  };
-}
-
-/** Installs the DES fallback (shared by all running servers); returns its release. */
-function retainDesFallback(): () => void {
-  const state = desFallbackState();
-  const target = crypto as unknown as MutableCrypto;
-  if (state.users === 0) {
-    state.original = { createCipheriv: target.createCipheriv, createDecipheriv: target.createDecipheriv };
-    target.createCipheriv = withDesFallback(state.original.createCipheriv);
-    target.createDecipheriv = withDesFallback(state.original.createDecipheriv);
-  }
-  state.users += 1;
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    state.users -= 1;
-    if (state.users === 0 && state.original) {
-      target.createCipheriv = state.original.createCipheriv;
-      target.createDecipheriv = state.original.createDecipheriv;
-      state.original = undefined;
-    }
   };
 }
