@@ -5,6 +5,8 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
+  // Browser tests need Chromium: `npm run test:browser` (CI installs it).
+  testPathIgnorePatterns: process.env.FEEDGEN_BROWSER_TESTS ? [] : ['/test/browser/'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.(t|j)s$': [
