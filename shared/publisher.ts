@@ -532,16 +532,26 @@ export class Publisher {
    * bytes are unchanged are not rewritten.
    */
   async #writeFiles(files: readonly SiteFile[], stateKey: string, stateEtag: string): Promise<void> {
-    const stored = files.flatMap(withCompressedCopies);
     for (let attempt = 1; ; attempt++) {
-      const existing = await Promise.all(stored.map((file) => this.#output.head(file.path)));
-      const changed = stored
-        .map((file, index) => ({ file, etag: existing[index]?.etag }))
-        .filter(({ file, etag }) => etag !== md5Etag(file.body));
-      if (changed.length === 0) return;
+      // A file whose bytes are unchanged keeps its compressed copies too: compress only the rest.
+      const bases = await Promise.all(files.map((file) => this.#output.head(file.path)));
+      const changedBases = files.filter((file, index) => bases[index]?.etag !== md5Etag(file.body));
+      if (changedBases.length === 0) return;
+      // Copies before their file: a file is written last, so "file unchanged" means its copies
+      // were written too, even if a publisher died half-way.
+      const stored = changedBases.flatMap((file) => withCompressedCopies(file).reverse());
+      const existing = await Promise.all(
+        stored.map((file) =>
+          file.contentEncoding
+            ? this.#output.head(file.path)
+            : Promise.resolve(bases[files.indexOf(file as SiteFile)]),
+        ),
+      );
       if (!(await this.#stillCurrent(stateKey, stateEtag))) return;
       try {
-        for (const { file, etag } of changed) {
+        for (const [index, file] of stored.entries()) {
+          const etag = existing[index]?.etag;
+          if (etag === md5Etag(file.body)) continue;
           await this.#output.put(file.path, file.body, {
             contentType: file.contentType,
             ...(file.contentEncoding ? { contentEncoding: file.contentEncoding } : {}),
