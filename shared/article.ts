@@ -1,8 +1,9 @@
 import { load as loadYaml } from 'js-yaml';
 import type { SiteConfig } from './config';
 import { localDate, parseToMillis } from './dates';
+import { parseSimpleFrontMatter } from './front-matter-yaml';
 import { slugify } from './slug';
-import { cleanLine, cleanText, decodeUtf8Strict, Utf8Error } from './text';
+import { assertUtf8, cleanLine, cleanText, decodeUtf8Strict, Utf8Error } from './text';
 import { canonicalHttpUrl, canonicalId } from './uris';
 
 export interface Author {
@@ -140,18 +141,71 @@ export function parseArticle(source: string, bytes: Uint8Array, config: SiteConf
     );
   }
   let fields: Record<string, unknown>;
-  let body: string;
+  let body: string | (() => string);
   try {
-    // Cleaned as a whole first, so a stray control character is dropped rather than
-    // making the YAML or JSON parser reject the file.
-    const text = cleanText(decodeUtf8Strict(bytes));
+    const isJson = source.toLowerCase().endsWith('.json');
+    // Fast path for the usual Markdown file: decode only the front matter now; the body (most
+    // of the bytes) is decoded and cleaned only if the article is rendered.
+    const headEnd = isJson ? -1 : frontMatterEnd(bytes);
+    if (headEnd > 0) {
+      assertUtf8(bytes);
+      const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+      const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      ({ fields } = splitFrontMatter(view.toString('utf8', bom, headEnd)));
+      body = () => {
+        const rest = view.toString('utf8', headEnd);
+        return rest.includes('\r') ? rest.replace(/\r\n?/g, '\n') : rest;
+      };
+      return readFields(source, fields, body, config);
+    }
+    const decoded = decodeUtf8Strict(bytes);
+    // Line ends first (cheaply skipped for the usual LF-only file): CR-only files exist.
+    const text = decoded.includes('\r') ? decoded.replace(/\r\n?/g, '\n') : decoded;
     if (text.trim() === '') throw new InvalidFile('the file has only white space');
-    ({ fields, body } = source.toLowerCase().endsWith('.json') ? splitJson(text) : splitFrontMatter(text));
+    // The parts a parser reads are cleaned first, so a stray control character is dropped
+    // rather than making the YAML or JSON parser reject the file. A Markdown body is cleaned
+    // only when it is read (most articles of a large site are never rendered).
+    ({ fields, body } = source.toLowerCase().endsWith('.json')
+      ? splitJson(cleanText(text))
+      : splitFrontMatter(text));
   } catch (error) {
     if (error instanceof InvalidFile || error instanceof Utf8Error) return fileProblem(error.message);
     throw error;
   }
   return readFields(source, fields, body, config);
+}
+
+const DASH = 0x2d;
+const DOT = 0x2e;
+const NEWLINE = 0x0a;
+
+/**
+ * Byte offset just past the line that closes the front matter ("---" or "...", then only
+ * blanks), or -1 when there is none within the front matter size limit (the slow path then
+ * decodes everything and says what is wrong).
+ */
+function frontMatterEnd(bytes: Uint8Array): number {
+  const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  if (bytes[start] !== DASH || bytes[start + 1] !== DASH || bytes[start + 2] !== DASH) return -1;
+  const limit = Math.min(bytes.byteLength, start + MAX_FRONT_MATTER_CHARS);
+  let lineStart = bytes.indexOf(NEWLINE, start) + 1;
+  while (lineStart > 0 && lineStart < limit) {
+    const lineEnd = bytes.indexOf(NEWLINE, lineStart);
+    const end = lineEnd < 0 ? bytes.byteLength : lineEnd;
+    const first = bytes[lineStart];
+    if (
+      (first === DASH || first === DOT) &&
+      bytes[lineStart + 1] === first &&
+      bytes[lineStart + 2] === first
+    ) {
+      let i = lineStart + 3;
+      while (i < end && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0d)) i++;
+      if (i === end) return lineEnd < 0 ? bytes.byteLength : lineEnd + 1;
+    }
+    if (lineEnd < 0) return -1;
+    lineStart = lineEnd + 1;
+  }
+  return -1;
 }
 
 function splitJson(text: string): { fields: Record<string, unknown>; body: string } {
@@ -174,7 +228,7 @@ function splitJson(text: string): { fields: Record<string, unknown>; body: strin
 }
 
 function splitFrontMatter(text: string): { fields: Record<string, unknown>; body: string } {
-  const opening = /^---[ \t]*([^\n]*)\n/.exec(text);
+  const opening = /^---[ \t]*([^\r\n]*)\r?\n/.exec(text);
   if (!opening) {
     throw new InvalidFile(
       'has no front matter: a Markdown article starts with a line "---", then YAML fields, then "---"',
@@ -187,10 +241,10 @@ function splitFrontMatter(text: string): { fields: Record<string, unknown>; body
     );
   }
   const rest = text.slice(opening[0].length);
-  const closing = /^(?:---|\.\.\.)[ \t]*$/m.exec(rest);
+  const closing = /^(?:---|\.\.\.)[ \t]*\r?$/m.exec(rest);
   if (!closing)
     throw new InvalidFile('the front matter that starts on line 1 is never closed by a "---" line');
-  const yamlText = rest.slice(0, closing.index);
+  const yamlText = cleanText(rest.slice(0, closing.index));
   if (yamlText.length > MAX_FRONT_MATTER_CHARS) {
     throw new InvalidFile(`the front matter is over ${MAX_FRONT_MATTER_CHARS / 1024} KiB`);
   }
@@ -199,7 +253,8 @@ function splitFrontMatter(text: string): { fields: Record<string, unknown>; body
     value =
       yamlText.trim() === ''
         ? null
-        : loadYaml(yamlText, { maxAliases: MAX_YAML_ALIASES, filename: 'front matter' });
+        : (parseSimpleFrontMatter(yamlText) ??
+          loadYaml(yamlText, { maxAliases: MAX_YAML_ALIASES, filename: 'front matter' }));
   } catch (error) {
     const message = (error as Error).message.split('\n')[0] ?? 'unreadable';
     throw new InvalidFile(`the YAML front matter is malformed: ${message.replace(/\(front matter\) /, '')}`);
@@ -211,13 +266,13 @@ function splitFrontMatter(text: string): { fields: Record<string, unknown>; body
     throw new InvalidFile('the front matter must be YAML "key: value" lines');
   }
   const afterClosing = rest.slice(closing.index + closing[0].length);
-  return { fields: value as Record<string, unknown>, body: afterClosing.replace(/^\n/, '') };
+  return { fields: value as Record<string, unknown>, body: afterClosing.replace(/^\r?\n/, '') };
 }
 
 function readFields(
   source: string,
   fields: Record<string, unknown>,
-  rawBody: string,
+  rawBody: string | (() => string),
   config: SiteConfig,
 ): ParseResult {
   const problems: ArticleProblem[] = [];
@@ -360,27 +415,32 @@ function readFields(
   if (problems.length > 0 || title === undefined || published === undefined || link === undefined) {
     return { ok: false, problems };
   }
-  return {
-    ok: true,
-    warnings,
-    article: {
-      source,
-      title,
-      published,
-      updated,
-      categories,
-      summary,
-      authors,
-      image,
-      tags,
-      slug,
-      link,
-      id: id ?? link,
-      draft,
-      language,
-      body: rawBody,
-    },
+  const article: Article = {
+    source,
+    title,
+    published,
+    updated,
+    categories,
+    summary,
+    authors,
+    image,
+    tags,
+    slug,
+    link,
+    id: id ?? link,
+    draft,
+    language,
+    body: '',
   };
+  let cleanBody: string | undefined;
+  Object.defineProperty(article, 'body', {
+    enumerable: true,
+    get: () => {
+      cleanBody ??= cleanText(typeof rawBody === 'string' ? rawBody : rawBody());
+      return cleanBody;
+    },
+  });
+  return { ok: true, warnings, article };
 }
 
 function readAuthors(
