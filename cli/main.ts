@@ -1,13 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { S3Store } from '../functions/lib/s3-store';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Article, ArticleProblem } from '../shared/article';
 import { formatProblem, isArticleFile } from '../shared/article';
 import { ConfigError, type SiteConfig } from '../shared/config';
 import { parseArticleDate } from '../shared/dates';
-import { rebuildAll } from '../shared/rebuild';
 import { buildSite } from '../shared/site';
 import { displayPath, findArticleFiles, isDirectory, loadConfig, readArticle, writeSite } from './files';
 
@@ -228,7 +226,10 @@ async function rebuild(args: readonly string[], io: Console): Promise<number> {
   const { config } = loadConfig(values.config as string | undefined, io.cwd);
   const endpoint = values.endpoint as string | undefined;
   const region = values.region as string | undefined;
-  const client = (io.s3Client ?? defaultS3Client)({
+  // S3 code loads only for the commands that use it: `build` starts faster without it.
+  const { S3Store } = require('../functions/lib/s3-store') as typeof import('../functions/lib/s3-store');
+  const { rebuildAll } = require('../shared/rebuild') as typeof import('../shared/rebuild');
+  const client = (io.s3Client ?? (await defaultS3Client()))({
     ...(endpoint ? { endpoint } : {}),
     ...(region ? { region } : {}),
   });
@@ -277,21 +278,23 @@ interface S3ClientChoice {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-function defaultS3Client(options: S3ClientChoice): S3Client {
-  return new S3Client({
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.endpoint
-      ? {
-          endpoint: options.endpoint,
-          forcePathStyle: true,
-          // Local S3 APIs mishandle the checksummed uploads newer SDKs send by default.
-          requestChecksumCalculation: 'WHEN_REQUIRED',
-          responseChecksumValidation: 'WHEN_REQUIRED',
-          region: options.region ?? 'us-east-1',
-        }
-      : {}),
-  });
+async function defaultS3Client(): Promise<(options: S3ClientChoice) => S3Client> {
+  const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  return (options) =>
+    new S3Client({
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.endpoint
+        ? {
+            endpoint: options.endpoint,
+            forcePathStyle: true,
+            // Local S3 APIs mishandle the checksummed uploads newer SDKs send by default.
+            requestChecksumCalculation: 'WHEN_REQUIRED',
+            responseChecksumValidation: 'WHEN_REQUIRED',
+            region: options.region ?? 'us-east-1',
+          }
+        : {}),
+    });
 }
 
 const LOCAL_ENDPOINT = 'http://127.0.0.1:4569';
@@ -319,7 +322,8 @@ async function upload(args: readonly string[], io: Console): Promise<number> {
   if (!prefix.startsWith('articles/'))
     throw new UsageError('--prefix must be under articles/, where uploads are published');
   const local = endpoint !== undefined && values.bucket === undefined;
-  const client = (io.s3Client ?? defaultS3Client)({
+  const { PutObjectCommand } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+  const client = (io.s3Client ?? (await defaultS3Client()))({
     ...(endpoint ? { endpoint } : {}),
     ...(values.region ? { region: values.region as string } : {}),
     ...(local
