@@ -532,10 +532,11 @@ export class Publisher {
    * bytes are unchanged are not rewritten.
    */
   async #writeFiles(files: readonly SiteFile[], stateKey: string, stateEtag: string): Promise<void> {
+    const fileEtags = new Map(files.map((file) => [file, md5Etag(file.body)]));
     for (let attempt = 1; ; attempt++) {
       // A file whose bytes are unchanged keeps its compressed copies too: compress only the rest.
       const bases = await Promise.all(files.map((file) => this.#output.head(file.path)));
-      const changedBases = files.filter((file, index) => bases[index]?.etag !== md5Etag(file.body));
+      const changedBases = files.filter((file, index) => bases[index]?.etag !== fileEtags.get(file));
       if (changedBases.length === 0) return;
       // Copies before their file: a file is written last, so "file unchanged" means its copies
       // were written too, even if a publisher died half-way.
@@ -551,7 +552,7 @@ export class Publisher {
       try {
         for (const [index, file] of stored.entries()) {
           const etag = existing[index]?.etag;
-          if (etag === md5Etag(file.body)) continue;
+          if (file.contentEncoding && etag === md5Etag(file.body)) continue;
           await this.#output.put(file.path, file.body, {
             contentType: file.contentType,
             ...(file.contentEncoding ? { contentEncoding: file.contentEncoding } : {}),

@@ -14,11 +14,15 @@ const XML_ILLEGAL_CONTROLS =
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Removes the characters an XML 1.0 document cannot hold, or should not (see above). */
+const HAS_XML_ILLEGAL_CONTROL =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFDD0-\uFDEF\uFFFE\uFFFF]/;
+
 export function stripXmlIllegal(text: string): string {
   // Lone surrogates first: removing a control character between two of them must not pair them.
   // isWellFormed is native and fast; the look-around regex is not, so it runs only when needed.
   const paired = text.isWellFormed() ? text : text.replace(LONE_SURROGATE, '');
-  return paired.replace(XML_ILLEGAL_CONTROLS, '');
+  // Testing first is cheaper than a replace that finds nothing (the usual case).
+  return HAS_XML_ILLEGAL_CONTROL.test(paired) ? paired.replace(XML_ILLEGAL_CONTROLS, '') : paired;
 }
 
 /**
