@@ -73,6 +73,14 @@ export interface Membership {
 export interface ArticleRecord {
   readonly key: string;
   readonly memberships: readonly Membership[];
+  /** The id the article holds a claim on (see #claimId). */
+  readonly id?: string;
+}
+
+/** Which article holds an id, and the later ones (by path) that want it. */
+export interface IdClaim {
+  readonly owner: string;
+  readonly waiting: readonly string[];
 }
 
 /** A feed's state: its window of newest items, ready to render. */
@@ -100,6 +108,8 @@ export interface Schedule {
 
 interface Desired {
   readonly status: 'live' | 'draft' | 'scheduled' | 'rejected' | 'deleted';
+  /** The id a live article holds, or one rejected as a duplicate waits for. */
+  readonly wantsId?: string;
   readonly etag: string | undefined;
   readonly item: FeedItem | undefined;
   readonly memberships: readonly Membership[];
@@ -117,6 +127,7 @@ export const stateKeys = {
   registry: `${STATE_PREFIX}categories.json`,
   schedule: `${STATE_PREFIX}schedule.json`,
   report: (key: string) => `${REPORTS_PREFIX}${key.slice(ARTICLES_PREFIX.length)}.json`,
+  id: (id: string) => `${STATE_PREFIX}ids/${createHash('sha256').update(id).digest('hex')}.json`,
 };
 
 export function monthOf(millis: number): string {
@@ -171,6 +182,8 @@ export class Publisher {
   readonly #log: Logger;
   readonly #metrics: Metrics | undefined;
   readonly #maxRounds: number;
+  /** Articles to publish again because an id they wait for was freed or taken from them. */
+  readonly #followUps = new Set<string>();
 
   constructor(options: PublisherOptions) {
     this.#source = options.source;
@@ -198,6 +211,15 @@ export class Publisher {
         continue;
       }
       outcomes.push(await this.#publishKey(key, size));
+    }
+    // Articles whose id claim changed hands: their turn now (their own events came and went).
+    for (let round = 0; this.#followUps.size > 0 && round < 10; round++) {
+      const keys = [...this.#followUps].filter((key) => !sizes.has(key) || round > 0);
+      this.#followUps.clear();
+      for (const key of keys) {
+        const outcome = await this.#publishKey(key, undefined);
+        if (!outcome.ok) this.#log.error('could not republish an article whose id claim changed', { key });
+      }
     }
     return outcomes;
   }
@@ -254,14 +276,23 @@ export class Publisher {
     const recordKey = stateKeys.record(key);
     const stored = await this.#readJson<ArticleRecord>(recordKey);
     const previous = stored?.value.memberships ?? [];
+    const previousId = stored?.value.id;
     let desired = await this.#evaluate(key, size);
     const touched = unionMemberships(previous, extra, desired.memberships);
 
     // 2. Intent: the record names every feed the article may be in before any is touched,
     //    so a crash between here and the end leaves a record that covers the repair.
     let recordEtag = stored?.etag;
-    if (!sameMemberships(touched, previous)) {
-      recordEtag = await this.#writeRecord(recordKey, key, touched, stored?.etag, touched);
+    const claimed = desired.status === 'live' ? desired.item?.article.id : undefined;
+    if (!sameMemberships(touched, previous) || (claimed !== undefined && claimed !== previousId)) {
+      recordEtag = await this.#writeRecord(
+        recordKey,
+        key,
+        touched,
+        stored?.etag,
+        touched,
+        claimed ?? previousId,
+      );
     }
 
     // 3. Every feed it was or will be in.
@@ -275,12 +306,18 @@ export class Publisher {
     }
     await this.#updateMonths(key, previous, desired);
 
-    // 4. Commit: the record now says exactly where the article is.
-    if (!sameMemberships(desired.memberships, touched) || recordEtag === undefined) {
-      if (desired.memberships.length === 0) {
+    // 4. Commit: the record now says exactly where the article is, and which id it holds.
+    const holds = desired.status === 'live' ? desired.item?.article.id : desired.wantsId;
+    if (previousId !== undefined && previousId !== holds) await this.#releaseId(previousId, key);
+    if (
+      !sameMemberships(desired.memberships, touched) ||
+      recordEtag === undefined ||
+      holds !== (claimed ?? previousId)
+    ) {
+      if (desired.memberships.length === 0 && holds === undefined) {
         await this.#deleteRecord(recordKey, recordEtag, touched);
       } else {
-        await this.#writeRecord(recordKey, key, desired.memberships, recordEtag, touched);
+        await this.#writeRecord(recordKey, key, desired.memberships, recordEtag, touched, holds);
       }
     }
     await this.#updateReport(key, desired);
@@ -294,8 +331,9 @@ export class Publisher {
     memberships: readonly Membership[],
     etag: string | undefined,
     touched: readonly Membership[],
+    id?: string,
   ): Promise<string> {
-    const record: ArticleRecord = { key, memberships };
+    const record: ArticleRecord = { key, memberships, ...(id !== undefined ? { id } : {}) };
     try {
       const result = await this.#source.put(recordKey, JSON.stringify(record), {
         contentType: JSON_TYPE,
@@ -340,7 +378,7 @@ export class Publisher {
     const object = await this.#source.get(key);
     if (object === undefined || object === NOT_MODIFIED)
       return { ...empty, status: 'deleted', etag: undefined };
-    return this.#evaluateBytes(key, object.body, object.etag);
+    return this.#claimId(key, this.#evaluateBytes(key, object.body, object.etag));
   }
 
   #evaluateBytes(key: string, body: Uint8Array, etag: string): Desired {
@@ -418,7 +456,93 @@ export class Publisher {
     if (object === NOT_MODIFIED) return desired;
     if (object === undefined)
       return { ...desired, status: 'deleted', etag: undefined, item: undefined, memberships: [] };
-    return this.#evaluateBytes(key, object.body, object.etag);
+    return this.#claimId(key, this.#evaluateBytes(key, object.body, object.etag));
+  }
+
+  /**
+   * An id belongs to one article: the first by path among those that have it, as in
+   * `feedgen build`. A live article claims its id in state/ids/; a later one (by path) is
+   * rejected and waits; an earlier one takes the id over and the holder is published again
+   * (and rejected). Claims of articles that no longer have the id are taken over.
+   */
+  async #claimId(key: string, desired: Desired): Promise<Desired> {
+    const id = desired.status === 'live' ? desired.item?.article.id : undefined;
+    if (id === undefined) return desired;
+    const claimKey = stateKeys.id(id);
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.#readJson<IdClaim>(claimKey);
+      const claim = stored?.value;
+      let next: IdClaim;
+      let verdict: Desired = desired;
+      if (claim?.owner === key) return desired;
+      if (!claim) {
+        next = { owner: key, waiting: [] };
+      } else if (!(await this.#holdsId(claim.owner, id))) {
+        next = { owner: key, waiting: claim.waiting.filter((k) => k !== key) };
+      } else if (key < claim.owner) {
+        next = { owner: key, waiting: [...claim.waiting.filter((k) => k !== key), claim.owner] };
+        this.#followUps.add(claim.owner);
+      } else {
+        verdict = {
+          ...desired,
+          status: 'rejected',
+          wantsId: id,
+          item: undefined,
+          memberships: [],
+          problems: [
+            {
+              source: key,
+              field: 'id',
+              message: `${id} is already the id of ${claim.owner}; give this article its own slug, link or id`,
+            },
+          ],
+        };
+        if (claim.waiting.includes(key)) return verdict;
+        next = { owner: claim.owner, waiting: [...claim.waiting, key] };
+      }
+      try {
+        await this.#source.put(claimKey, JSON.stringify(next), {
+          contentType: JSON_TYPE,
+          ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
+        });
+        return verdict;
+      } catch (error) {
+        if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
+        await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+      }
+    }
+  }
+
+  /** Whether the article at `key` is live now with `id`. */
+  async #holdsId(key: string, id: string): Promise<boolean> {
+    const object = await this.#source.get(key);
+    if (object === undefined || object === NOT_MODIFIED) return false;
+    const verdict = classifyArticle(key, object.body, this.#config, this.#now());
+    return verdict.status === 'live' && verdict.article.id === id;
+  }
+
+  /** `key` no longer holds `id`: free it, and let the articles waiting for it try again. */
+  async #releaseId(id: string, key: string): Promise<void> {
+    const claimKey = stateKeys.id(id);
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.#readJson<IdClaim>(claimKey);
+      if (!stored) return;
+      const claim = stored.value;
+      if (claim.owner !== key && !claim.waiting.includes(key)) return;
+      const waiting = claim.waiting.filter((k) => k !== key);
+      // The first waiter published next takes the claim over: its holder no longer has the id.
+      if (claim.owner === key) for (const waiter of waiting) this.#followUps.add(waiter);
+      try {
+        await this.#source.put(claimKey, JSON.stringify({ owner: claim.owner, waiting } satisfies IdClaim), {
+          contentType: JSON_TYPE,
+          ifMatch: stored.etag,
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
+        await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+      }
+    }
   }
 
   /**

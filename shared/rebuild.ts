@@ -7,6 +7,7 @@ import {
   type ArticleRecord,
   classifyArticle,
   FEED_CACHE_CONTROL,
+  type IdClaim,
   JSON_TYPE,
   type Logger,
   type Membership,
@@ -73,6 +74,9 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
   const concurrency = options.concurrency ?? 16;
   const feeds = new Map<string, FeedBuild>();
   const records: ArticleRecord[] = [];
+  const idHolders = new Map<string, string[]>();
+  // A few more than shown, so that duplicates (rejected below) do not leave a window short.
+  const keptPerFeed = config.itemsPerFeed + 16;
   const due: Record<string, number> = {};
   const reports = new Map<string, readonly ArticleProblem[]>();
   let articles = 0;
@@ -86,9 +90,12 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
     else if (verdict.status === 'draft') drafts++;
     else if (verdict.status === 'scheduled') due[key] = verdict.article.published;
     else {
-      records.push({ key, memberships: verdict.memberships });
+      records.push({ key, memberships: verdict.memberships, id: verdict.article.id });
+      const holders = idHolders.get(verdict.article.id) ?? [];
+      idHolders.set(verdict.article.id, holders);
+      holders.push(key);
       for (const membership of verdict.memberships)
-        addMember(feeds, membership, verdict.article, config.itemsPerFeed);
+        addMember(feeds, membership, verdict.article, keptPerFeed);
     }
   };
 
@@ -119,9 +126,42 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
     keep.add(key);
     await source.put(key, body, { contentType });
   };
-  await forEachLimited(records, concurrency, (record) =>
+  // One article per id: the first by path, as `feedgen build` decides; the rest are rejected
+  // and wait for it in the id's claim.
+  const claims: Array<[string, IdClaim]> = [];
+  const losers = new Set<string>();
+  for (const [id, holders] of idHolders) {
+    const [owner, ...waiting] = holders.sort();
+    if (owner === undefined) continue;
+    claims.push([id, { owner, waiting }]);
+    for (const key of waiting) {
+      losers.add(key);
+      reports.set(key, [
+        {
+          source: key,
+          field: 'id',
+          message: `${id} is already the id of ${owner}; give this article its own slug, link or id`,
+        },
+      ]);
+    }
+  }
+  for (const build of feeds.values()) {
+    if (losers.size === 0) break;
+    build.top.splice(0, build.top.length, ...build.top.filter((article) => !losers.has(article.source)));
+    for (const month of build.months.values()) for (const key of losers) delete month[key];
+  }
+  for (const build of feeds.values()) build.top.splice(config.itemsPerFeed);
+  for (const [feed, build] of [...feeds]) {
+    if (feed !== SITE_FEED && build.top.length === 0) feeds.delete(feed);
+  }
+  const liveRecords = records.filter((record) => !losers.has(record.key));
+  const waitingRecords = records
+    .filter((record) => losers.has(record.key))
+    .map((record) => ({ key: record.key, memberships: [], id: record.id }));
+  await forEachLimited([...liveRecords, ...waitingRecords], concurrency, (record) =>
     put(stateKeys.record(record.key), JSON.stringify(record)),
   );
+  await forEachLimited(claims, concurrency, ([id, claim]) => put(stateKeys.id(id), JSON.stringify(claim)));
   const monthWrites: Array<[string, MonthPartition]> = [];
   for (const [feed, build] of feeds) {
     for (const [month, members] of build.months)
@@ -196,7 +236,7 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
 
   const report: RebuildReport = {
     articles,
-    published: records.length,
+    published: liveRecords.length,
     rejected: reports.size,
     drafts,
     scheduled: Object.keys(due).length,

@@ -337,3 +337,35 @@ describe('Publisher', () => {
     ]);
   });
 });
+
+describe('Publisher and duplicate ids', () => {
+  const withId = (title: string) =>
+    md({ title, date: '2025-06-30', category: 'Thời sự', id: 'tag:baohatinh.vn,2025:trung' });
+
+  it('keeps an id with the first article by path, as a full build does, and hands it on when that one goes', async () => {
+    const { source, output, upload, remove } = setup();
+    // GIVEN b holds the id
+    expect(await upload('articles/b.md', withId('B'))).toEqual([
+      { key: 'articles/b.md', ok: true, status: 'published' },
+    ]);
+    // WHEN a (earlier by path) comes with the same id, THEN a takes it and b is taken out
+    expect(await upload('articles/a.md', withId('A'))).toEqual([
+      { key: 'articles/a.md', ok: true, status: 'published' },
+    ]);
+    expectSameAsFromScratch(source, output);
+    expect(JSON.parse(source.text('reports/b.md.json') ?? '{}').problems[0]).toMatchObject({
+      field: 'id',
+      message: expect.stringMatching(/already the id of articles\/a\.md/),
+    });
+    // AND a later one by path is rejected
+    expect(await upload('articles/c.md', withId('C'))).toEqual([
+      { key: 'articles/c.md', ok: true, status: 'rejected' },
+    ]);
+    expectSameAsFromScratch(source, output);
+    // WHEN a is deleted, THEN b (first of the rest) gets the id back
+    await remove('articles/a.md');
+    expect(readJsonFeed(output.text('feeds/feed.json') ?? '').items.map((item) => item.title)).toEqual(['B']);
+    expectSameAsFromScratch(source, output);
+    expect(source.text('reports/b.md.json')).toBeUndefined();
+  });
+});

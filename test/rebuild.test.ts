@@ -1,7 +1,12 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { main } from '../cli/main';
 import { jsonLogger } from '../functions/lib/logger';
 import { S3Store } from '../functions/lib/s3-store';
@@ -160,6 +165,30 @@ describe('feedgen rebuild', () => {
       { key: 'articles/moi.md', ok: true, status: 'published' },
       { key: 'articles/lan-toa-tinh-than-hoc-bac.md', ok: true, status: 'published' },
     ]);
+    await expectOutputIsFromScratch();
+  });
+
+  it('keeps an id with the first article by path, and the publisher carries the claim on', async () => {
+    const withId = (title: string) =>
+      `---\ntitle: ${title}\ndate: 2025-06-30\ncategory: Thời sự\nid: tag:baohatinh.vn,2025:mot\n---\nx`;
+    await put(SOURCE, 'articles/a.md', withId('A'));
+    await put(SOURCE, 'articles/b.md', withId('B'));
+    expect((await rebuild()).code).toBe(0);
+    await expectOutputIsFromScratch();
+    expect(JSON.parse(await text(SOURCE, 'reports/b.md.json')).problems[0]).toMatchObject({ field: 'id' });
+    const publisher = new Publisher({
+      source: new S3Store(s3.client, SOURCE),
+      output: new S3Store(s3.client, OUTPUT),
+      config,
+      now: () => NOW,
+      log: jsonLogger('test', () => {}),
+    });
+    await put(SOURCE, 'articles/c.md', withId('C'));
+    expect(await publisher.publish([{ key: 'articles/c.md' }])).toEqual([
+      { key: 'articles/c.md', ok: true, status: 'rejected' },
+    ]);
+    await s3.client.send(new DeleteObjectCommand({ Bucket: SOURCE, Key: 'articles/a.md' }));
+    await publisher.publish([{ key: 'articles/a.md' }]);
     await expectOutputIsFromScratch();
   });
 
