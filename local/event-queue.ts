@@ -36,6 +36,8 @@ export class LocalEventQueue {
   #timer: NodeJS.Timeout | undefined;
   #sequence = 0;
   #stopped = false;
+  /** Batches handed to the handler so far (each a Lambda invocation in AWS). */
+  deliveries = 0;
   readonly #idleWaiters: Array<() => void> = [];
 
   constructor(options: QueueOptions) {
@@ -125,6 +127,7 @@ export class LocalEventQueue {
   }
 
   async #deliver(batch: Pending[]): Promise<void> {
+    this.deliveries++;
     for (const pending of batch) pending.receives++;
     const event: SQSEvent = {
       Records: batch.map(({ record, receives }) => ({
