@@ -221,13 +221,14 @@ export class FeedgenStack extends Stack {
     });
     const headersPolicy = new ResponseHeadersPolicy(this, 'FeedsResponseHeaders', {
       comment: 'CORS for partner sites, and security headers',
+      // The same values the local CDN sends (local/cdn.ts): one file for both.
       corsBehavior: {
-        accessControlAllowOrigins: ['*'],
-        accessControlAllowMethods: ['GET', 'HEAD'],
-        accessControlAllowHeaders: ['If-None-Match', 'If-Modified-Since'],
-        accessControlExposeHeaders: ['ETag', 'Last-Modified', 'Content-Length'],
+        accessControlAllowOrigins: responseHeaders.cors.allowOrigins,
+        accessControlAllowMethods: responseHeaders.cors.allowMethods,
+        accessControlAllowHeaders: responseHeaders.cors.allowHeaders,
+        accessControlExposeHeaders: responseHeaders.cors.exposeHeaders,
         accessControlAllowCredentials: false,
-        accessControlMaxAge: Duration.days(1),
+        accessControlMaxAge: Duration.seconds(responseHeaders.cors.maxAgeSeconds),
         originOverride: true,
       },
       securityHeadersBehavior: {
@@ -238,13 +239,14 @@ export class FeedgenStack extends Stack {
           override: true,
         },
         strictTransportSecurity: {
-          accessControlMaxAge: Duration.days(730),
-          includeSubdomains: true,
+          accessControlMaxAge: Duration.seconds(
+            responseHeaders.security.strictTransportSecurityMaxAgeSeconds,
+          ),
+          includeSubdomains: responseHeaders.security.strictTransportSecurityIncludeSubdomains,
           override: true,
         },
         contentSecurityPolicy: {
-          contentSecurityPolicy:
-            "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'none'",
+          contentSecurityPolicy: responseHeaders.security.contentSecurityPolicy,
           override: true,
         },
       },
