@@ -99,7 +99,10 @@ export interface MonthPartition {
 /** The categories that have feeds, for the OPML list and the feeds page. */
 export interface Registry {
   readonly revision: number;
-  readonly categories: Readonly<Record<string, { readonly name: string; readonly shardRevision: number }>>;
+  /** A category whose feed went empty keeps a null name, so its revision still orders updates. */
+  readonly categories: Readonly<
+    Record<string, { readonly name: string | null; readonly shardRevision: number }>
+  >;
 }
 
 export interface Schedule {
@@ -213,13 +216,25 @@ export class Publisher {
       outcomes.push(await this.#publishKey(key, size));
     }
     // Articles whose id claim changed hands: their turn now (their own events came and went).
+    let followUpFailed = false;
     for (let round = 0; this.#followUps.size > 0 && round < 10; round++) {
-      const keys = [...this.#followUps].filter((key) => !sizes.has(key) || round > 0);
+      const keys = [...this.#followUps];
       this.#followUps.clear();
       for (const key of keys) {
         const outcome = await this.#publishKey(key, undefined);
-        if (!outcome.ok) this.#log.error('could not republish an article whose id claim changed', { key });
+        if (!outcome.ok) {
+          followUpFailed = true;
+          this.#log.error('could not republish an article whose id claim changed', { key });
+        }
       }
+    }
+    // Deliver the batch again: its articles' claims name who must still be republished.
+    if (followUpFailed) {
+      return outcomes.map((outcome) =>
+        outcome.ok && outcome.status !== 'ignored'
+          ? { key: outcome.key, ok: false, error: 'an article sharing its id could not be republished' }
+          : outcome,
+      );
     }
     return outcomes;
   }
@@ -283,15 +298,18 @@ export class Publisher {
     // 2. Intent: the record names every feed the article may be in before any is touched,
     //    so a crash between here and the end leaves a record that covers the repair.
     let recordEtag = stored?.etag;
+    let recordId = previousId;
     const claimed = desired.status === 'live' ? desired.item?.article.id : undefined;
     if (!sameMemberships(touched, previous) || (claimed !== undefined && claimed !== previousId)) {
+      recordId = previousId ?? claimed;
       recordEtag = await this.#writeRecord(
         recordKey,
         key,
         touched,
         stored?.etag,
         touched,
-        claimed ?? previousId,
+        // The old id stays until the commit releases it, so a crash in between still frees it.
+        previousId ?? claimed,
       );
     }
 
@@ -309,11 +327,7 @@ export class Publisher {
     // 4. Commit: the record now says exactly where the article is, and which id it holds.
     const holds = desired.status === 'live' ? desired.item?.article.id : desired.wantsId;
     if (previousId !== undefined && previousId !== holds) await this.#releaseId(previousId, key);
-    if (
-      !sameMemberships(desired.memberships, touched) ||
-      recordEtag === undefined ||
-      holds !== (claimed ?? previousId)
-    ) {
+    if (!sameMemberships(desired.memberships, touched) || recordEtag === undefined || holds !== recordId) {
       if (desired.memberships.length === 0 && holds === undefined) {
         await this.#deleteRecord(recordKey, recordEtag, touched);
       } else {
@@ -361,7 +375,12 @@ export class Publisher {
   /** What the article's current bytes say should be published. */
   async #evaluate(key: string, size: number | undefined): Promise<Desired> {
     const empty = { item: undefined, memberships: [], problems: [], publishAt: undefined };
-    if (size !== undefined && size > this.#config.maxArticleBytes) {
+    // The event's size is of the version it announced; a later upload may have replaced it.
+    const currentSize =
+      size !== undefined && size > this.#config.maxArticleBytes ? (await this.#source.head(key))?.size : size;
+    if (size !== undefined && currentSize === undefined)
+      return { ...empty, status: 'deleted', etag: undefined };
+    if (currentSize !== undefined && currentSize > this.#config.maxArticleBytes) {
       return {
         ...empty,
         status: 'rejected',
@@ -370,7 +389,7 @@ export class Publisher {
           {
             source: key,
             field: undefined,
-            message: `the file is ${size} bytes, over the ${this.#config.maxArticleBytes}-byte limit (maxArticleBytes)`,
+            message: `the file is ${currentSize} bytes, over the ${this.#config.maxArticleBytes}-byte limit (maxArticleBytes)`,
           },
         ],
       };
@@ -418,14 +437,25 @@ export class Publisher {
       const stored = await this.#readJson<ShardState>(stateKeys.shard(feed));
       current = await this.#refresh(key, size, current);
       const previousItems = stored?.value.items ?? [];
-      let items = previousItems.filter((item) => item.article.source !== key);
-      const removed = items.length < previousItems.length;
-      if (current.item && current.memberships.some((m) => m.feed === feed)) {
-        items = [...items, current.item].sort((a, b) => compareNewestFirst(a.article, b.article));
-      }
       const limit = this.#config.itemsPerFeed;
-      if (items.length < limit && removed && previousItems.length >= limit) {
-        items = await this.#backfill(feed, items, key);
+      const byAge = (a: FeedItem, b: FeedItem): number => compareNewestFirst(a.article, b.article);
+      const mine =
+        current.item && current.memberships.some((m) => m.feed === feed) ? current.item : undefined;
+      const rest = previousItems.filter((item) => item.article.source !== key);
+      let items: FeedItem[];
+      const threshold = previousItems.at(-1)?.article;
+      if (previousItems.length < limit || !threshold) {
+        // The window holds every member: it stays complete.
+        items = mine ? [...rest, mine].sort(byAge) : rest;
+      } else {
+        // A full window: members outside it are all older than its last item, so the article
+        // is placed for sure only if it is not older than that; below it, ask the partitions.
+        const placed = mine && compareNewestFirst(mine.article, threshold) <= 0;
+        items = placed ? [...rest, mine].sort(byAge) : rest;
+        if (items.length < limit) {
+          items = await this.#backfill(feed, items, key);
+          if (mine && !placed) items = [...items, mine].sort(byAge);
+        }
       }
       items = items.slice(0, limit);
       const next: ShardState = { feed, revision: (stored?.value.revision ?? 0) + 1, items };
@@ -474,11 +504,15 @@ export class Publisher {
       const claim = stored?.value;
       let next: IdClaim;
       let verdict: Desired = desired;
-      if (claim?.owner === key) return desired;
+      if (claim?.owner === key) {
+        for (const waiter of claim.waiting) this.#followUps.add(waiter);
+        return desired;
+      }
       if (!claim) {
         next = { owner: key, waiting: [] };
       } else if (!(await this.#holdsId(claim.owner, id))) {
         next = { owner: key, waiting: claim.waiting.filter((k) => k !== key) };
+        for (const waiter of next.waiting) this.#followUps.add(waiter);
       } else if (key < claim.owner) {
         next = { owner: key, waiting: [...claim.waiting.filter((k) => k !== key), claim.owner] };
         this.#followUps.add(claim.owner);
@@ -703,9 +737,8 @@ export class Publisher {
       const categories = { ...(stored?.value.categories ?? {}) };
       const entry = categories[shard.feed];
       if (entry && entry.shardRevision >= shard.revision) return;
-      if (name === undefined ? entry === undefined : entry?.name === name) return;
-      if (name === undefined) delete categories[shard.feed];
-      else categories[shard.feed] = { name, shardRevision: shard.revision };
+      if ((entry?.name ?? undefined) === name) return;
+      categories[shard.feed] = { name: name ?? null, shardRevision: shard.revision };
       const next: Registry = { revision: (stored?.value.revision ?? 0) + 1, categories };
       let etag: string;
       try {
@@ -718,7 +751,9 @@ export class Publisher {
         await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
         continue;
       }
-      const list = Object.entries(categories).map(([slug, value]) => ({ slug, name: value.name }));
+      const list = Object.entries(categories).flatMap(([slug, value]) =>
+        value.name === null ? [] : [{ slug, name: value.name }],
+      );
       await this.#writeFiles(renderIndexFiles(list, this.#config), stateKeys.registry, etag);
       return;
     }

@@ -194,7 +194,9 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
   await put(stateKeys.schedule, JSON.stringify({ due }));
   files.push(
     ...renderIndexFiles(
-      Object.entries(categories).map(([slug, value]) => ({ slug, name: value.name })),
+      Object.entries(categories).flatMap(([slug, value]) =>
+        value.name === null ? [] : [{ slug, name: value.name }],
+      ),
       config,
     ),
   );

@@ -248,16 +248,29 @@ describe('Publisher', () => {
     expectSameAsFromScratch(source, output);
   });
 
-  it('rejects an object over the size limit from the size in the event, without reading it', async () => {
+  it('rejects an object over the size limit without reading it', async () => {
     const { source, publisher } = setup();
-    await source.put('articles/lon.md', 'x', { contentType: 'text/markdown' });
+    await source.put('articles/lon.md', Buffer.alloc(2 * 1024 * 1024, 'x'), { contentType: 'text/markdown' });
     source.calls.length = 0;
     const outcome = await publisher.publish([{ key: 'articles/lon.md', size: 2 * 1024 * 1024 }]);
     expect(outcome).toEqual([{ key: 'articles/lon.md', ok: true, status: 'rejected' }]);
+    expect(source.calls).toContain('HEAD articles/lon.md');
     expect(source.calls).not.toContain('GET articles/lon.md');
     expect(JSON.parse(source.text('reports/lon.md.json') ?? '{}').problems[0].message).toMatch(
       /2097152 bytes, over the 1048576-byte limit/,
     );
+  });
+
+  it('does not trust a stale size: a late event for an oversized version leaves the fixed one published', async () => {
+    const { output, upload, publisher } = setup();
+    await upload('articles/sua.md', md({ title: 'Đã sửa', date: '2025-06-30', category: 'Thời sự' }));
+    // the event of an earlier, oversized upload arrives late
+    expect(await publisher.publish([{ key: 'articles/sua.md', size: 5 * 1024 * 1024 }])).toEqual([
+      { key: 'articles/sua.md', ok: true, status: 'published' },
+    ]);
+    expect(readJsonFeed(output.text('feeds/feed.json') ?? '').items.map((item) => item.title)).toEqual([
+      'Đã sửa',
+    ]);
   });
 
   it('ignores keys that are not articles', async () => {
@@ -342,6 +355,15 @@ describe('Publisher and duplicate ids', () => {
   const withId = (title: string) =>
     md({ title, date: '2025-06-30', category: 'Thời sự', id: 'tag:baohatinh.vn,2025:trung' });
 
+  it('takes the id from the later article even when both come in one batch, later one first', async () => {
+    const { source, output, publisher } = setup();
+    await source.put('articles/b.md', withId('B'), { contentType: 'text/markdown' });
+    await source.put('articles/a.md', withId('A'), { contentType: 'text/markdown' });
+    await publisher.publish([{ key: 'articles/b.md' }, { key: 'articles/a.md' }]);
+    expect(readJsonFeed(output.text('feeds/feed.json') ?? '').items.map((item) => item.title)).toEqual(['A']);
+    expectSameAsFromScratch(source, output);
+  });
+
   it('keeps an id with the first article by path, as a full build does, and hands it on when that one goes', async () => {
     const { source, output, upload, remove } = setup();
     // GIVEN b holds the id
@@ -367,5 +389,25 @@ describe('Publisher and duplicate ids', () => {
     expect(readJsonFeed(output.text('feeds/feed.json') ?? '').items.map((item) => item.title)).toEqual(['B']);
     expectSameAsFromScratch(source, output);
     expect(source.text('reports/b.md.json')).toBeUndefined();
+  });
+});
+
+describe('Publisher and full windows', () => {
+  it('moves an article re-dated into the past out of a full window, bringing in the newer one it hid', async () => {
+    const config = { ...TEST_CONFIG, itemsPerFeed: 2 };
+    const { source, output, upload } = setup(config);
+    await upload('articles/c.md', md({ title: 'C', date: '2025-01-10', category: 'Thời sự' }));
+    await upload('articles/b.md', md({ title: 'B', date: '2025-02-10', category: 'Thời sự' }));
+    await upload('articles/k.md', md({ title: 'K', date: '2025-03-10', category: 'Thời sự' }));
+    await upload('articles/k.md', md({ title: 'K', date: '2024-03-10', category: 'Thời sự' }));
+    expect(
+      readJsonFeed(output.text('feeds/thoi-su/feed.json') ?? '').items.map((item) => item.title),
+    ).toEqual(['B', 'C']);
+    expectSameAsFromScratch(source, output, config);
+    await upload('articles/k.md', md({ title: 'K', date: '2025-01-20', category: 'Thời sự' }));
+    expect(
+      readJsonFeed(output.text('feeds/thoi-su/feed.json') ?? '').items.map((item) => item.title),
+    ).toEqual(['B', 'K']);
+    expectSameAsFromScratch(source, output, config);
   });
 });
