@@ -137,7 +137,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let cdn: LocalCdn;
   try {
     cdn = await startLocalCdn({
-      client,
+      // Through the per-key locks: s3rver would otherwise let a read see half a write.
+      client: publisherClient,
       bucket: OUTPUT_BUCKET,
       host,
       port: options.cdnPort,

@@ -326,12 +326,16 @@ export class Publisher {
 
     // 4. Commit: the record now says exactly where the article is, and which id it holds.
     const holds = desired.status === 'live' ? desired.item?.article.id : desired.wantsId;
-    if (previousId !== undefined && previousId !== holds) await this.#releaseId(previousId, key);
-    if (!sameMemberships(desired.memberships, touched) || recordEtag === undefined || holds !== recordId) {
-      if (desired.memberships.length === 0 && holds === undefined) {
+    // While waiters have still to be handed the id, the record keeps it: if their turn fails,
+    // the redelivered event finds it here and hands the id over again.
+    const handing =
+      previousId !== undefined && previousId !== holds ? await this.#releaseId(previousId, key) : false;
+    const keepId = holds ?? (handing ? previousId : undefined);
+    if (!sameMemberships(desired.memberships, touched) || recordEtag === undefined || keepId !== recordId) {
+      if (desired.memberships.length === 0 && keepId === undefined) {
         await this.#deleteRecord(recordKey, recordEtag, touched);
       } else {
-        await this.#writeRecord(recordKey, key, desired.memberships, recordEtag, touched, holds);
+        await this.#writeRecord(recordKey, key, desired.memberships, recordEtag, touched, keepId);
       }
     }
     await this.#updateReport(key, desired);
@@ -515,7 +519,8 @@ export class Publisher {
         for (const waiter of next.waiting) this.#followUps.add(waiter);
       } else if (key < claim.owner) {
         next = { owner: key, waiting: [...claim.waiting.filter((k) => k !== key), claim.owner] };
-        this.#followUps.add(claim.owner);
+        // The old holder is taken out; the others' reports must name the new holder.
+        for (const waiter of next.waiting) this.#followUps.add(waiter);
       } else {
         verdict = {
           ...desired,
@@ -556,13 +561,14 @@ export class Publisher {
   }
 
   /** `key` no longer holds `id`: free it, and let the articles waiting for it try again. */
-  async #releaseId(id: string, key: string): Promise<void> {
+  /** Returns whether articles were waiting for the id and have been queued to take it. */
+  async #releaseId(id: string, key: string): Promise<boolean> {
     const claimKey = stateKeys.id(id);
     for (let attempt = 1; ; attempt++) {
       const stored = await this.#readJson<IdClaim>(claimKey);
-      if (!stored) return;
+      if (!stored) return false;
       const claim = stored.value;
-      if (claim.owner !== key && !claim.waiting.includes(key)) return;
+      if (claim.owner !== key && !claim.waiting.includes(key)) return false;
       const waiting = claim.waiting.filter((k) => k !== key);
       // The first waiter published next takes the claim over: its holder no longer has the id.
       if (claim.owner === key) for (const waiter of waiting) this.#followUps.add(waiter);
@@ -571,7 +577,7 @@ export class Publisher {
           contentType: JSON_TYPE,
           ifMatch: stored.etag,
         });
-        return;
+        return claim.owner === key && waiting.length > 0;
       } catch (error) {
         if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
         await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
