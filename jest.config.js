@@ -4,9 +4,15 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
+  // Tests that cross a local S3 API take seconds; on a loaded 2-core machine, more.
+  testTimeout: 30_000,
   roots: ['<rootDir>/test'],
   // Browser tests need Chromium: `npm run test:browser` (CI installs it).
-  testPathIgnorePatterns: process.env.FEEDGEN_BROWSER_TESTS ? [] : ['/test/browser/'],
+  testPathIgnorePatterns: [
+    ...(process.env.FEEDGEN_BROWSER_TESTS ? [] : ['/test/browser/']),
+    // Fault injection, crashes, races, hostile input, fuzzing: `npm run test:faults`.
+    ...(process.env.FEEDGEN_FAULT_TESTS ? [] : ['/test/faults/']),
+  ],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.(t|j)s$': [
