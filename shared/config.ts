@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import { cleanLine } from './text';
 
 /** Site settings: one file (feedgen.config.json) read by the CLI, the Lambda and the CDK app alike. */
 export interface SiteConfig {
@@ -108,7 +109,7 @@ export function resolveConfig(raw: unknown, source: string): SiteConfig {
       `"${timezone}" is not an IANA time zone such as Asia/Ho_Chi_Minh`,
     );
   }
-  const title = text('title').trim();
+  const title = cleanLine(text('title'));
   if (title === '') throw new ConfigError(source, 'title', 'must not be empty');
   const articleUrlTemplate = text('articleUrlTemplate');
   if (!articleUrlTemplate.includes('{slug}')) {
@@ -128,7 +129,7 @@ export function resolveConfig(raw: unknown, source: string): SiteConfig {
   }
   return {
     title,
-    description: text('description').trim() || title,
+    description: cleanLine(text('description')) || title,
     siteUrl,
     feedBaseUrl,
     language,

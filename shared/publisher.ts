@@ -129,7 +129,13 @@ export const stateKeys = {
   month: (feed: string, month: string) => `${STATE_PREFIX}months/${feed}/${month}.json`,
   registry: `${STATE_PREFIX}categories.json`,
   schedule: `${STATE_PREFIX}schedule.json`,
-  report: (key: string) => `${REPORTS_PREFIX}${key.slice(ARTICLES_PREFIX.length)}.json`,
+  /** reports/<path>.json; for a path too long for an S3 key, reports/_long/<sha256>.json. */
+  report: (key: string) => {
+    const readable = `${REPORTS_PREFIX}${key.slice(ARTICLES_PREFIX.length)}.json`;
+    return Buffer.byteLength(readable) <= 1024
+      ? readable
+      : `${REPORTS_PREFIX}_long/${createHash('sha256').update(key).digest('hex')}.json`;
+  },
   id: (id: string) => `${STATE_PREFIX}ids/${createHash('sha256').update(id).digest('hex')}.json`,
 };
 

@@ -13,16 +13,21 @@ const XML_ILLEGAL_CONTROLS =
 // UTF-16 surrogates that are not part of a pair (JSON input can carry them as \ud800 escapes).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** Removes the characters an XML 1.0 document cannot hold, or should not (see above). */
+// The noncharacters of the supplementary planes (U+1FFFE, U+1FFFF, … U+10FFFF).
+const SUPPLEMENTARY_NONCHARACTER =
+  /[\u{1FFFE}\u{1FFFF}\u{2FFFE}\u{2FFFF}\u{3FFFE}\u{3FFFF}\u{4FFFE}\u{4FFFF}\u{5FFFE}\u{5FFFF}\u{6FFFE}\u{6FFFF}\u{7FFFE}\u{7FFFF}\u{8FFFE}\u{8FFFF}\u{9FFFE}\u{9FFFF}\u{AFFFE}\u{AFFFF}\u{BFFFE}\u{BFFFF}\u{CFFFE}\u{CFFFF}\u{DFFFE}\u{DFFFF}\u{EFFFE}\u{EFFFF}\u{FFFFE}\u{FFFFF}\u{10FFFE}\u{10FFFF}]/gu;
 const HAS_XML_ILLEGAL_CONTROL =
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFDD0-\uFDEF\uFFFE\uFFFF]/;
 
+/** Removes the characters an XML 1.0 document cannot hold, or should not (see above). */
 export function stripXmlIllegal(text: string): string {
   // Lone surrogates first: removing a control character between two of them must not pair them.
   // isWellFormed is native and fast; the look-around regex is not, so it runs only when needed.
   const paired = text.isWellFormed() ? text : text.replace(LONE_SURROGATE, '');
   // Testing first is cheaper than a replace that finds nothing (the usual case).
-  return HAS_XML_ILLEGAL_CONTROL.test(paired) ? paired.replace(XML_ILLEGAL_CONTROLS, '') : paired;
+  const clean = HAS_XML_ILLEGAL_CONTROL.test(paired) ? paired.replace(XML_ILLEGAL_CONTROLS, '') : paired;
+  // Supplementary noncharacters are surrogate pairs; most text has none at all.
+  return /[\uD83F-\uDBFF]/.test(clean) ? clean.replace(SUPPLEMENTARY_NONCHARACTER, '') : clean;
 }
 
 /**

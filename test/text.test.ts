@@ -129,7 +129,7 @@ describe('stripXmlIllegal', () => {
     ['U+FFFD', '\uFFFD'],
     ['a private-use character', '\uE000'],
     ['a surrogate pair (emoji)', '😀'],
-    ['U+10FFFF', '\u{10FFFF}'],
+    ['U+10FFFD', '\u{10FFFD}'],
     ['Vietnamese', 'Đảng'],
   ])('keeps %s', (_name, legal) => {
     expect(stripXmlIllegal(`a${legal}b`)).toBe(`a${legal}b`);
