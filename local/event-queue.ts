@@ -1,6 +1,26 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { encodeS3Key } from '../functions/lib/events';
 
+/** An SQS message as an S3 event notification puts it on the queue: the records as its body. */
+export function sqsRecord(messageId: string, s3Records: readonly unknown[], receiveCount = 0): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: messageId,
+    body: JSON.stringify({ Records: s3Records }),
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: String(Date.now()),
+      SenderId: 'local',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:local:000000000000:feedgen-events',
+    awsRegion: 'local',
+  };
+}
+
 export interface QueueOptions {
   /** The same handler the Lambda runs. */
   readonly handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
@@ -61,25 +81,7 @@ export class LocalEventQueue {
         }
       : record;
     const messageId = `local-${++this.#sequence}`;
-    this.#waiting.push({
-      receives: 0,
-      record: {
-        messageId,
-        receiptHandle: messageId,
-        body: JSON.stringify({ Records: [encoded] }),
-        attributes: {
-          ApproximateReceiveCount: '0',
-          SentTimestamp: String(Date.now()),
-          SenderId: 'local',
-          ApproximateFirstReceiveTimestamp: String(Date.now()),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:local:000000000000:feedgen-events',
-        awsRegion: 'local',
-      },
-    });
+    this.#waiting.push({ receives: 0, record: sqsRecord(messageId, [encoded]) });
     this.#schedule();
   }
 

@@ -7,6 +7,7 @@ import { S3Store } from '../functions/lib/s3-store';
 import { createPublishHandler } from '../functions/publish';
 import { resolveConfig } from '../shared/config';
 import { type Logger, Publisher } from '../shared/publisher';
+import { sqsRecord } from './event-queue';
 
 /**
  * One publisher process, as one Lambda invocation: connects to a local S3 API, hands the
@@ -61,11 +62,10 @@ function readJob(path: string | undefined): Job {
 /** The SQS batch S3 would have sent: one message per key, keys URL-encoded as S3 encodes them. */
 function sqsEvent(keys: readonly string[], bucket: string): SQSEvent {
   return {
-    Records: keys.map((key, index) => ({
-      messageId: `worker-${index}`,
-      receiptHandle: `worker-${index}`,
-      body: JSON.stringify({
-        Records: [
+    Records: keys.map((key, index) =>
+      sqsRecord(
+        `worker-${index}`,
+        [
           {
             eventVersion: '2.1',
             eventSource: 'aws:s3',
@@ -73,19 +73,9 @@ function sqsEvent(keys: readonly string[], bucket: string): SQSEvent {
             s3: { bucket: { name: bucket }, object: { key: encodeS3Key(key) } },
           },
         ],
-      }),
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: String(Date.now()),
-        SenderId: 'local',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:local:000000000000:feedgen-events',
-      awsRegion: 'local',
-    })),
+        1,
+      ),
+    ),
   };
 }
 
