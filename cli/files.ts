@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isArticleFile, type ParseResult, parseArticle } from '../shared/article';
+import { isArticleFile, oversizeProblem, type ParseResult, parseArticle } from '../shared/article';
 import { ConfigError, DEFAULT_CONFIG, resolveConfig, type SiteConfig } from '../shared/config';
 import { FEED_FILE_NAMES, type SiteFile } from '../shared/site';
 
@@ -69,13 +69,7 @@ export function readArticle(file: string, source: string, config: SiteConfig): P
     if (size > config.maxArticleBytes) {
       return {
         ok: false,
-        problems: [
-          {
-            source,
-            field: undefined,
-            message: `the file is ${size} bytes, over the ${config.maxArticleBytes}-byte limit (maxArticleBytes)`,
-          },
-        ],
+        problems: [oversizeProblem(source, size, config.maxArticleBytes)],
       };
     }
     const bytes = Buffer.allocUnsafe(size);

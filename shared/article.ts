@@ -70,11 +70,21 @@ export function isArticleFile(name: string): boolean {
   return ARTICLE_EXTENSIONS.some((extension) => lower.endsWith(extension));
 }
 
+/** The problem of a file over `maxArticleBytes`, said alike wherever it is found. */
+export function oversizeProblem(source: string, size: number, limit: number): ArticleProblem {
+  return {
+    source,
+    field: undefined,
+    message: `the file is ${size} bytes, over the ${limit}-byte limit (maxArticleBytes)`,
+  };
+}
+
 export function formatProblem(problem: ArticleProblem): string {
   return problem.field ? `${problem.field}: ${problem.message}` : problem.message;
 }
 
-const KNOWN_FIELDS = new Set([
+/** Every front matter field the article format has. */
+export const KNOWN_FIELDS: ReadonlySet<string> = new Set([
   'title',
   'date',
   'category',
@@ -136,9 +146,7 @@ export function parseArticle(source: string, bytes: Uint8Array, config: SiteConf
   });
   if (bytes.byteLength === 0) return fileProblem('the file is empty');
   if (bytes.byteLength > config.maxArticleBytes) {
-    return fileProblem(
-      `the file is ${bytes.byteLength} bytes, over the ${config.maxArticleBytes}-byte limit (maxArticleBytes)`,
-    );
+    return { ok: false, problems: [oversizeProblem(source, bytes.byteLength, config.maxArticleBytes)] };
   }
   let fields: Record<string, unknown>;
   let body: string | (() => string);

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type Article, type ArticleProblem, formatProblem, isArticleFile, parseArticle } from './article';
+import {
+  type Article,
+  type ArticleProblem,
+  formatProblem,
+  isArticleFile,
+  oversizeProblem,
+  parseArticle,
+} from './article';
 import { COMPRESSED_SUFFIXES, withCompressedCopies } from './compression';
 import type { SiteConfig } from './config';
 import type { FeedItem } from './feeds';
@@ -395,13 +402,7 @@ export class Publisher {
         ...empty,
         status: 'rejected',
         etag: undefined,
-        problems: [
-          {
-            source: key,
-            field: undefined,
-            message: `the file is ${currentSize} bytes, over the ${this.#config.maxArticleBytes}-byte limit (maxArticleBytes)`,
-          },
-        ],
+        problems: [oversizeProblem(key, currentSize, this.#config.maxArticleBytes)],
       };
     }
     const object = await this.#source.get(key);

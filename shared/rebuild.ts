@@ -1,4 +1,4 @@
-import { type Article, type ArticleProblem, isArticleFile } from './article';
+import { type Article, type ArticleProblem, isArticleFile, oversizeProblem } from './article';
 import { COMPRESSED_SUFFIXES, withCompressedCopies } from './compression';
 import type { SiteConfig } from './config';
 import type { FeedItem } from './feeds';
@@ -105,13 +105,7 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
     async ({ key, size }) => {
       articles++;
       if (size > config.maxArticleBytes) {
-        reports.set(key, [
-          {
-            source: key,
-            field: undefined,
-            message: `the file is ${size} bytes, over the ${config.maxArticleBytes}-byte limit (maxArticleBytes)`,
-          },
-        ]);
+        reports.set(key, [oversizeProblem(key, size, config.maxArticleBytes)]);
       } else {
         const object = await source.get(key);
         if (object !== undefined && object !== NOT_MODIFIED) consider(key, object.body);
