@@ -329,13 +329,8 @@ export class Publisher {
     // 3. Every feed it was or will be in.
     const feeds = [...new Set(touched.map((m) => m.feed))].sort();
     for (const feed of feeds) {
-      desired = await this.#updateShard(feed, key, size, desired);
+      desired = await this.#updateShard(feed, key, size, desired, touched);
     }
-    if (!desired.memberships.every((m) => touched.some((t) => t.feed === m.feed && t.month === m.month))) {
-      // The article changed under us to join feeds not in the plan: go round again.
-      throw new RetryWith(unionMemberships(touched, desired.memberships));
-    }
-    await this.#updateMonths(key, previous, desired);
 
     // 4. Commit: the record now says exactly where the article is, and which id it holds.
     const holds = desired.status === 'live' ? desired.item?.article.id : desired.wantsId;
@@ -442,11 +437,16 @@ export class Publisher {
     key: string,
     size: number | undefined,
     desired: Desired,
+    touched: readonly Membership[],
   ): Promise<Desired> {
     let current = desired;
     for (let attempt = 1; ; attempt++) {
       const stored = await this.#readJson<ShardState>(stateKeys.shard(feed));
       current = await this.#refresh(key, size, current);
+      if (!current.memberships.every((m) => touched.some((t) => t.feed === m.feed && t.month === m.month))) {
+        // The article changed under us to join feeds not in the plan: go round again.
+        throw new RetryWith(unionMemberships(touched, current.memberships));
+      }
       const previousItems = stored?.value.items ?? [];
       const limit = this.#config.itemsPerFeed;
       const byAge = (a: FeedItem, b: FeedItem): number => compareNewestFirst(a.article, b.article);
@@ -469,6 +469,9 @@ export class Publisher {
         }
       }
       items = items.slice(0, limit);
+      // The hints before the window: a refill that reads the shard after this write must find
+      // the article where this version of it is (see #backfill).
+      await this.#updateHints(feed, key, current, touched);
       const next: ShardState = { feed, revision: (stored?.value.revision ?? 0) + 1, items };
       let etag: string;
       try {
@@ -594,58 +597,76 @@ export class Publisher {
 
   /**
    * Refills a window that lost an item from the month partitions, newest month first.
-   * Partitions are hints: each candidate is read and checked before it is shown.
+   * Partitions are hints: each candidate is read, and placed where its current bytes put it.
+   * A hint can be stale in two ways. Newer than the article (it was re-dated into the past,
+   * or left the feed): the read tells, and the scan goes on until no unread hint can beat
+   * the last item kept. Older than the article: its publisher has not reached this feed yet
+   * (hints are written before the window, see #updateHints), and it will place the article
+   * itself, after this write or by making this write fail.
    */
   async #backfill(feed: string, items: FeedItem[], excludeKey: string): Promise<FeedItem[]> {
     const limit = this.#config.itemsPerFeed;
     const shown = new Set(items.map((item) => item.article.source));
     const oldest = items.at(-1)?.article;
+    const prefix = stateKeys.monthPrefix(feed);
     const months: string[] = [];
-    for await (const object of this.#source.list(stateKeys.monthPrefix(feed))) {
-      const month = object.key.slice(stateKeys.monthPrefix(feed).length).replace(/\.json$/, '');
+    for await (const object of this.#source.list(prefix)) {
+      const month = object.key.slice(prefix.length).replace(/\.json$/, '');
+      // Newer months hold only items of the window (every member outside it is older than
+      // its last item), or hints newer than their articles, whose publishers are under way.
       if (!oldest || month <= monthOf(oldest.published)) months.push(month);
     }
     months.sort().reverse();
-    const result = [...items];
+    const byAge = (a: FeedItem, b: FeedItem): number => compareNewestFirst(a.article, b.article);
+    let result = [...items].sort(byAge);
+    /** Whether every article ordered after `hint` is certainly below the window. */
+    const settled = (hint: { published: number; id: string; source: string }): boolean => {
+      const last = result[limit - 1]?.article;
+      return last !== undefined && compareNewestFirst(last, hint) < 0;
+    };
     for (const month of months) {
-      if (result.length >= limit) break;
+      const last = result[limit - 1]?.article;
+      if (last && monthOf(last.published) > month) break;
       const partition = await this.#readJson<MonthPartition>(stateKeys.month(feed, month));
       const candidates = Object.entries(partition?.value.members ?? {})
         .filter(([candidate]) => candidate !== excludeKey && !shown.has(candidate))
-        .sort(
-          ([keyA, a], [keyB, b]) =>
-            b.published - a.published || compareText(a.id, b.id) || compareText(keyA, keyB),
-        );
-      for (const [candidate] of candidates) {
-        if (result.length >= limit) break;
-        const desired = await this.#evaluate(candidate, undefined);
+        .map(([source, hint]) => ({ source, published: hint.published, id: hint.id }))
+        .sort(compareNewestFirst);
+      for (const candidate of candidates) {
+        if (settled(candidate)) break;
+        const desired = await this.#evaluate(candidate.source, undefined);
+        shown.add(candidate.source);
         if (desired.item && desired.memberships.some((m) => m.feed === feed)) {
-          result.push(desired.item);
-          shown.add(candidate);
+          result = [...result, desired.item].sort(byAge).slice(0, limit);
         }
       }
-      result.sort((a, b) => compareNewestFirst(a.article, b.article));
     }
     this.#metrics?.count('Backfills');
     return result;
   }
 
-  async #updateMonths(key: string, previous: readonly Membership[], desired: Desired): Promise<void> {
-    const wanted = new Set(desired.memberships.map((m) => `${m.feed}\u0000${m.month}`));
-    const article = desired.item?.article;
-    const changes: Array<{ membership: Membership; add: boolean }> = [
-      ...previous
-        .filter((m) => !wanted.has(`${m.feed}\u0000${m.month}`))
-        .map((membership) => ({ membership, add: false })),
-      ...desired.memberships.map((membership) => ({ membership, add: true })),
-    ];
-    for (const { membership, add } of changes) {
-      const partitionKey = stateKeys.month(membership.feed, membership.month);
+  /**
+   * Makes the article's hints in `feed`'s month partitions match `current`: listed in the
+   * month it is published in, if it is a member, and in no other month the plan touches.
+   */
+  async #updateHints(
+    feed: string,
+    key: string,
+    current: Desired,
+    touched: readonly Membership[],
+  ): Promise<void> {
+    const article = current.item?.article;
+    const wanted = current.memberships.find((m) => m.feed === feed);
+    const months = new Set(touched.filter((m) => m.feed === feed).map((m) => m.month));
+    if (wanted) months.add(wanted.month);
+    for (const month of [...months].sort()) {
+      const add = article !== undefined && wanted?.month === month;
+      const partitionKey = stateKeys.month(feed, month);
       for (let attempt = 1; ; attempt++) {
         const stored = await this.#readJson<MonthPartition>(partitionKey);
         const members = { ...(stored?.value.members ?? {}) };
         const present = members[key];
-        if (add && article) {
+        if (add) {
           if (present && present.published === article.published && present.id === article.id) break;
           members[key] = { published: article.published, id: article.id };
         } else {

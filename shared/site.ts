@@ -42,7 +42,10 @@ export interface FeedPlan {
 }
 
 /** Newest first; equal times ordered by id, then source, so every build orders alike. */
-export function compareNewestFirst(a: Article, b: Article): number {
+export function compareNewestFirst(
+  a: Pick<Article, 'published' | 'id' | 'source'>,
+  b: Pick<Article, 'published' | 'id' | 'source'>,
+): number {
   return b.published - a.published || compare(a.id, b.id) || compare(a.source, b.source);
 }
 
