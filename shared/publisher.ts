@@ -56,6 +56,8 @@ export interface PublisherOptions {
   readonly metrics?: Metrics;
   /** Rounds of optimistic retries before a key is reported failed (and redelivered). */
   readonly maxRounds?: number;
+  /** Waits out a backoff between retries (tests that schedule every step replace it). */
+  readonly sleep?: (milliseconds: number) => Promise<void>;
 }
 
 /** What an event said about one key; `size` lets an oversized object be refused unread. */
@@ -198,6 +200,7 @@ export class Publisher {
   readonly #log: Logger;
   readonly #metrics: Metrics | undefined;
   readonly #maxRounds: number;
+  readonly #sleep: (milliseconds: number) => Promise<void>;
   /** Articles to publish again because an id they wait for was freed or taken from them. */
   readonly #followUps = new Set<string>();
 
@@ -209,6 +212,7 @@ export class Publisher {
     this.#log = options.log;
     this.#metrics = options.metrics;
     this.#maxRounds = options.maxRounds ?? 8;
+    this.#sleep = options.sleep ?? sleep;
   }
 
   /**
@@ -280,7 +284,7 @@ export class Publisher {
         if (error instanceof RetryWith) {
           extra = error.memberships;
           this.#metrics?.count('ConflictRetries');
-          await sleep(Math.min(1000, 20 * 2 ** round) * Math.random());
+          await this.#sleep(Math.min(1000, 20 * 2 ** round) * Math.random());
           continue;
         }
         this.#log.error('could not publish; the event will be delivered again', {
@@ -331,6 +335,10 @@ export class Publisher {
     for (const feed of feeds) {
       desired = await this.#updateShard(feed, key, size, desired, touched);
     }
+    // The verdict rests on the id claim as well as the bytes: if the claim changed hands
+    // since, the publisher that changed it republishes this article after our writes, or
+    // has done so before them and we must go round again.
+    await this.#checkClaim(key, desired, touched);
 
     // 4. Commit: the record now says exactly where the article is, and which id it holds.
     const holds = desired.status === 'live' ? desired.item?.article.id : desired.wantsId;
@@ -482,7 +490,7 @@ export class Publisher {
       } catch (error) {
         if (error instanceof PreconditionFailed && attempt < 20) {
           this.#metrics?.count('ConflictRetries');
-          await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+          await this.#sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
           continue;
         }
         throw error;
@@ -557,9 +565,17 @@ export class Publisher {
         return verdict;
       } catch (error) {
         if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
-        await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+        await this.#sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
       }
     }
+  }
+
+  async #checkClaim(key: string, desired: Desired, touched: readonly Membership[]): Promise<void> {
+    const live = desired.status === 'live' ? desired.item?.article.id : undefined;
+    const id = live ?? desired.wantsId;
+    if (id === undefined) return;
+    const owner = (await this.#readJson<IdClaim>(stateKeys.id(id)))?.value.owner;
+    if ((live !== undefined) !== (owner === key)) throw new RetryWith(touched);
   }
 
   /** Whether the article at `key` is live now with `id`. */
@@ -590,7 +606,7 @@ export class Publisher {
         return claim.owner === key && waiting.length > 0;
       } catch (error) {
         if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
-        await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+        await this.#sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
       }
     }
   }
@@ -681,14 +697,35 @@ export class Publisher {
           break;
         } catch (error) {
           if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
-          await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+          await this.#sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
         }
       }
     }
   }
 
-  /** Writes the feed's three files, unless a newer state has been committed since ours. */
-  async #publishFeed(shard: ShardState, shardEtag: string): Promise<void> {
+  /**
+   * Writes the feed's files for our committed state, unless a newer one was committed
+   * first. A publisher that did write checks the state again afterwards: a newer publisher
+   * whose files were already in place (or being deleted) left them alone, so ours may have
+   * replaced newer files; then we write the newest state's files, on the same terms.
+   */
+  async #publishFeed(committed: ShardState, committedEtag: string): Promise<void> {
+    const stateKey = stateKeys.shard(committed.feed);
+    let shard = committed;
+    let shardEtag = committedEtag;
+    for (let round = 1; ; round++) {
+      if (!(await this.#writeFeedFiles(shard, shardEtag))) return;
+      if (await this.#stillCurrent(stateKey, shardEtag)) return;
+      const latest = await this.#readJson<ShardState>(stateKey);
+      if (!latest) return;
+      if (round >= 20) throw new Error(`${stateKey} kept changing while its feeds were written`);
+      shard = latest.value;
+      shardEtag = latest.etag;
+    }
+  }
+
+  /** Returns whether anything was written or deleted. */
+  async #writeFeedFiles(shard: ShardState, shardEtag: string): Promise<boolean> {
     const stateKey = stateKeys.shard(shard.feed);
     const newest = shard.items[0]?.article;
     const category =
@@ -701,58 +738,54 @@ export class Publisher {
     const folder = category ? `feeds/${shard.feed}/` : 'feeds/';
     if (category && shard.items.length === 0) {
       // The category is empty: its feeds go away (readers get 404, as for any missing feed).
-      for (const name of Object.values(FEED_FILE_NAMES)) {
-        for (const path of [
-          `${folder}${name}`,
-          ...COMPRESSED_SUFFIXES.map((suffix) => `${folder}${name}${suffix}`),
-        ]) {
-          if (!(await this.#stillCurrent(stateKey, shardEtag))) return;
-          if (await this.#output.head(path)) await this.#output.delete(path);
-        }
-      }
-      return;
+      const paths = Object.values(FEED_FILE_NAMES).flatMap((name) => [
+        ...COMPRESSED_SUFFIXES.map((suffix) => `${folder}${name}${suffix}`),
+        `${folder}${name}`,
+      ]);
+      const present = (await Promise.all(paths.map((path) => this.#output.head(path)))).filter(
+        (info) => info !== undefined,
+      );
+      if (present.length === 0 || !(await this.#stillCurrent(stateKey, shardEtag))) return false;
+      for (const info of present) await this.#output.delete(info.key);
+      return true;
     }
     const document = feedDocument(category, shard.items, this.#config, this.#now());
-    await this.#writeFiles(renderFeedFiles(folder, document), stateKey, shardEtag);
+    return this.#writeFiles(renderFeedFiles(folder, document), stateKey, shardEtag);
   }
 
   /**
    * Writes files only while `stateKey` still has the ETag our commit gave it. The order is
    * HEAD every file, check the state once, PUT the changed files with If-Match: a newer
    * publisher that wrote a file after our HEAD makes our If-Match fail (and our re-check
-   * stop us); one that commits after our check writes after us, over our files. Files whose
-   * bytes are unchanged are not rewritten.
+   * stop us); one that commits after our check writes after us, over our files, unless its
+   * files were unchanged when it looked, which is why callers check again after a write.
+   * Compressed copies are compared like their files: a publisher stopped between a copy and
+   * its file leaves a copy of other bytes under an unchanged file. Returns whether anything
+   * was written.
    */
-  async #writeFiles(files: readonly SiteFile[], stateKey: string, stateEtag: string): Promise<void> {
-    const fileEtags = new Map(files.map((file) => [file, md5Etag(file.body)]));
+  async #writeFiles(files: readonly SiteFile[], stateKey: string, stateEtag: string): Promise<boolean> {
+    // Copies before their file, so a reader of the file finds copies at least as new.
+    const stored = files.flatMap((file) => withCompressedCopies(file).reverse());
+    const wanted = stored.map((file) => md5Etag(file.body));
+    let wrote = false;
     for (let attempt = 1; ; attempt++) {
-      // A file whose bytes are unchanged keeps its compressed copies too: compress only the rest.
-      const bases = await Promise.all(files.map((file) => this.#output.head(file.path)));
-      const changedBases = files.filter((file, index) => bases[index]?.etag !== fileEtags.get(file));
-      if (changedBases.length === 0) return;
-      // Copies before their file: a file is written last, so "file unchanged" means its copies
-      // were written too, even if a publisher died half-way.
-      const stored = changedBases.flatMap((file) => withCompressedCopies(file).reverse());
-      const existing = await Promise.all(
-        stored.map((file) =>
-          file.contentEncoding
-            ? this.#output.head(file.path)
-            : Promise.resolve(bases[files.indexOf(file as SiteFile)]),
-        ),
+      const existing = await Promise.all(stored.map((file) => this.#output.head(file.path)));
+      const changed = stored.flatMap((file, index) =>
+        existing[index]?.etag === wanted[index] ? [] : [{ file, etag: existing[index]?.etag }],
       );
-      if (!(await this.#stillCurrent(stateKey, stateEtag))) return;
+      if (changed.length === 0) return wrote;
+      if (!(await this.#stillCurrent(stateKey, stateEtag))) return wrote;
       try {
-        for (const [index, file] of stored.entries()) {
-          const etag = existing[index]?.etag;
-          if (file.contentEncoding && etag === md5Etag(file.body)) continue;
+        for (const { file, etag } of changed) {
           await this.#output.put(file.path, file.body, {
             contentType: file.contentType,
             ...(file.contentEncoding ? { contentEncoding: file.contentEncoding } : {}),
             cacheControl: FEED_CACHE_CONTROL,
             ...(etag ? { ifMatch: etag } : { ifNoneMatch: '*' as const }),
           });
+          wrote = true;
         }
-        return;
+        return wrote;
       } catch (error) {
         if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
       }
@@ -763,15 +796,33 @@ export class Publisher {
     return (await this.#source.head(stateKey))?.etag === etag;
   }
 
-  /** Keeps the list of categories (for the OPML list and the page) in step with a category's feed. */
-  async #updateRegistry(shard: ShardState): Promise<void> {
-    const name = shard.items[0]?.article.categories.find((c) => c.slug === shard.feed)?.name;
+  /**
+   * Keeps the list of categories (for the OPML list and the page) in step with a category's
+   * feed. A publisher whose feed names the category as the list does writes nothing, so one
+   * that changes the name (or empties the category) from an older revision could undo a
+   * newer state it never saw: after its write it reads the feed again, and if the feed has
+   * moved on, brings the list up to that state too.
+   */
+  async #updateRegistry(committed: ShardState): Promise<void> {
+    let shard = committed;
     for (let attempt = 1; ; attempt++) {
+      if (attempt > 20)
+        throw new Error(`${stateKeys.registry} kept changing while the category list was written`);
+      const name = shard.items[0]?.article.categories.find((c) => c.slug === shard.feed)?.name;
       const stored = await this.#readJson<Registry>(stateKeys.registry);
       const categories = { ...(stored?.value.categories ?? {}) };
       const entry = categories[shard.feed];
-      if (entry && entry.shardRevision >= shard.revision) return;
-      if ((entry?.name ?? undefined) === name) return;
+      if (
+        stored &&
+        ((entry && entry.shardRevision >= shard.revision) || (entry?.name ?? undefined) === name)
+      ) {
+        // The list is as it should be; its files too, unless a publisher died between writing
+        // an older list's files and checking the list again (two HEADs, usually).
+        const wrote = await this.#writeIndexFiles(stored.value, stored.etag);
+        if (!wrote || (await this.#stillCurrent(stateKeys.registry, stored.etag))) return;
+        continue;
+      }
+      if (!stored && name === undefined) return;
       categories[shard.feed] = { name: name ?? null, shardRevision: shard.revision };
       const next: Registry = { revision: (stored?.value.revision ?? 0) + 1, categories };
       let etag: string;
@@ -781,16 +832,28 @@ export class Publisher {
           ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
         }));
       } catch (error) {
-        if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
-        await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+        if (!(error instanceof PreconditionFailed)) throw error;
+        await this.#sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
         continue;
       }
-      const list = Object.entries(categories).flatMap(([slug, value]) =>
-        value.name === null ? [] : [{ slug, name: value.name }],
-      );
-      await this.#writeFiles(renderIndexFiles(list, this.#config), stateKeys.registry, etag);
-      return;
+      const wrote = await this.#writeIndexFiles(next, etag);
+      const latest = await this.#readJson<ShardState>(stateKeys.shard(shard.feed));
+      if (latest && latest.value.revision > shard.revision) {
+        shard = latest.value;
+        continue;
+      }
+      // As for the feeds (see #publishFeed): if the list changed while we wrote, an older
+      // list's files may have replaced ours; go round to write the newest list's.
+      if (!wrote || (await this.#stillCurrent(stateKeys.registry, etag))) return;
     }
+  }
+
+  /** Writes the OPML list and the page for `registry`; returns whether anything was written. */
+  async #writeIndexFiles(registry: Registry, etag: string): Promise<boolean> {
+    const list = Object.entries(registry.categories).flatMap(([slug, value]) =>
+      value.name === null ? [] : [{ slug, name: value.name }],
+    );
+    return this.#writeFiles(renderIndexFiles(list, this.#config), stateKeys.registry, etag);
   }
 
   /** A rejected article gets a report editors can read; any other outcome removes it. */
@@ -829,7 +892,7 @@ export class Publisher {
         return;
       } catch (error) {
         if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
-        await sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+        await this.#sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
       }
     }
   }

@@ -12,6 +12,7 @@ import { parseSimpleFrontMatter } from '../../shared/front-matter-yaml';
 import { MemoryStore } from '../../shared/memory-store';
 import { Publisher } from '../../shared/publisher';
 import { buildSite } from '../../shared/site';
+import type { ObjectInfo, ObjectStore } from '../../shared/store';
 import { cleanLine, stripXmlIllegal } from '../../shared/text';
 import { TEST_CONFIG } from '../helpers/articles';
 import { readJsonFeed } from '../helpers/feed-readers';
@@ -510,6 +511,26 @@ type Step =
   | { kind: 'put'; key: number; day: number; category: number; draft: boolean; sharedId: boolean }
   | { kind: 'delete'; key: number };
 
+/**
+ * Nine publication times over three months, oldest first: a re-date can move an article to
+ * another month partition, and two articles on one time are ordered by id, as in a build.
+ */
+const TIMES = [
+  '2025-04-28',
+  '2025-05-03',
+  '2025-05-03',
+  '2025-05-30T23:30:00+07:00',
+  '2025-06-01',
+  '2025-06-01T06:00:00+07:00',
+  '2025-06-15',
+  '2025-07-01',
+  '2025-07-02',
+] as const;
+
+function articleText(s: Extract<Step, { kind: 'put' }>): string {
+  return `---\ntitle: K${s.key} d${s.day}\ndate: ${TIMES[s.day - 1]}\ncategory: ${['Thời sự', 'Kinh tế'][s.category]}\n${s.draft ? 'draft: true\n' : ''}${s.sharedId ? 'id: tag:baohatinh.vn,2025:chung\n' : ''}---\nx\n`;
+}
+
 const step: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 4,
@@ -550,12 +571,7 @@ describe('the incremental publisher, fuzzed against a full build', () => {
               for (const s of batch) {
                 const key = `articles/k${s.key}.md`;
                 if (s.kind === 'delete') await source.delete(key);
-                else
-                  await source.put(
-                    key,
-                    `---\ntitle: K${s.key} d${s.day}\ndate: 2025-06-0${s.day}\ncategory: ${['Thời sự', 'Kinh tế'][s.category]}\n${s.draft ? 'draft: true\n' : ''}${s.sharedId ? 'id: tag:baohatinh.vn,2025:chung\n' : ''}---\nx\n`,
-                    { contentType: 'text/markdown' },
-                  );
+                else await source.put(key, articleText(s), { contentType: 'text/markdown' });
               }
               const outcomes = await publisher.publish(batch.map((s) => ({ key: `articles/k${s.key}.md` })));
               expect(outcomes.filter((o) => !o.ok)).toEqual([]);
@@ -575,5 +591,103 @@ describe('the incremental publisher, fuzzed against a full build', () => {
       );
     },
     timeout(800, 100),
+  );
+});
+
+/**
+ * Every call a publisher or an editor makes to the store becomes a step fast-check's
+ * scheduler orders, so any interleaving of concurrent publishers can be tried, and replayed.
+ */
+function scheduledStore(store: MemoryStore, scheduler: fc.Scheduler): ObjectStore {
+  const step = <T>(label: string, run: () => Promise<T>): Promise<T> =>
+    scheduler.schedule(Promise.resolve(label), label).then(run);
+  return {
+    get: (key, options) => step(`get ${key}`, () => store.get(key, options)),
+    head: (key) => step(`head ${key}`, () => store.head(key)),
+    put: (key, body, options) => step(`put ${key}`, () => store.put(key, body, options)),
+    delete: (key) => step(`delete ${key}`, () => store.delete(key)),
+    async *list(prefix) {
+      const objects: ObjectInfo[] = [];
+      for await (const object of store.list(prefix)) objects.push(object);
+      yield* await step(`list ${prefix}`, async () => objects);
+    },
+  };
+}
+
+describe('concurrent incremental publishers, fuzzed against a full build', () => {
+  it(
+    'uploads and deletes, each followed by its event on one of three publishers, in any interleaving of their storage calls, end as `feedgen build` of the same files',
+    async () => {
+      const config = { ...TEST_CONFIG, itemsPerFeed: 2 };
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(step, { minLength: 2, maxLength: 8 }),
+          fc.array(step, { minLength: 1, maxLength: 4 }),
+          fc.scheduler(),
+          async (before, during, scheduler) => {
+            const source = new MemoryStore();
+            const output = new MemoryStore();
+            const publisher = (store: ObjectStore) =>
+              new Publisher({
+                source: store,
+                output: store === source ? output : scheduledStore(output, scheduler),
+                config,
+                now: () => NOW,
+                log: { info: () => {}, warn: () => {}, error: () => {} },
+                sleep: async () => {},
+                maxRounds: 50,
+              });
+            const write = (store: ObjectStore, s: Step) => {
+              const key = `articles/k${s.key}.md`;
+              return s.kind === 'delete'
+                ? store.delete(key)
+                : store.put(key, articleText(s), { contentType: 'text/markdown' }).then(() => {});
+            };
+            // GIVEN a site published one event at a time
+            const settled = publisher(source);
+            for (const s of before) {
+              await write(source, s);
+              await settled.publish([{ key: `articles/k${s.key}.md` }]);
+            }
+            // WHEN editors change articles while three publishers take the events concurrently
+            // (a failed key is delivered again, as SQS does)
+            const shared = scheduledStore(source, scheduler);
+            const publishers = [publisher(shared), publisher(shared), publisher(shared)];
+            const redelivered = before.slice(-3).map((s) => ({ s, write: false }));
+            const changes = during.map((s) => ({ s, write: true }));
+            const events = [...redelivered, ...changes].map(async ({ s, write: writes }, index) => {
+              if (writes) await write(shared, s);
+              const key = `articles/k${s.key}.md`;
+              for (let delivery = 1; ; delivery++) {
+                const [outcome] = await (publishers[index % 3] as Publisher).publish([{ key }]);
+                if (outcome?.ok) return;
+                if (delivery >= 5)
+                  throw new Error(`${key} failed five deliveries: ${JSON.stringify(outcome)}`);
+              }
+            });
+            let finished = false;
+            const all = Promise.all(events).finally(() => {
+              finished = true;
+            });
+            while (!finished) {
+              if (scheduler.count() > 0) await scheduler.waitOne();
+              else await new Promise((resolve) => setImmediate(resolve));
+            }
+            await all;
+            // THEN the feeds are those a full build of the final files makes
+            const articles = new Map(
+              [...source.objects]
+                .filter(([key]) => key.startsWith('articles/'))
+                .map(([key, entry]) => [key, entry.body]),
+            );
+            const stored = new Map([...output.objects].map(([key, entry]) => [key, entry.body]));
+            if (stored.size === 0) return;
+            expect(siteDifferences(fromScratch(articles, config, NOW), stored)).toEqual([]);
+          },
+        ),
+        settings(150),
+      );
+    },
+    timeout(150, 400),
   );
 });
