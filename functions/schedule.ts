@@ -5,19 +5,21 @@ import { embeddedMetrics, jsonLogger } from './lib/logger';
 import { S3Store } from './lib/s3-store';
 
 export interface ScheduleDeps {
-  readonly publisher: Pick<Publisher, 'publishDue'>;
+  readonly publisher: Pick<Publisher, 'publishDue' | 'checkIndexFiles'>;
   readonly log: Logger;
 }
 
 /**
  * Run by a schedule (EventBridge every minute in AWS, a timer locally): publishes the
- * articles held back for a future date whose time has come. Fails the invocation if any
- * could not be published, so the failure shows in the function's error alarm; the next
- * run tries them again.
+ * articles held back for a future date whose time has come, and checks that the OPML list
+ * and the feeds page match the category list. Fails the invocation if any article could
+ * not be published, so the failure shows in the function's error alarm; the next run tries
+ * them again.
  */
 export function createScheduleHandler(deps: ScheduleDeps): () => Promise<{ published: number }> {
   return async () => {
     const outcomes = await deps.publisher.publishDue();
+    await deps.publisher.checkIndexFiles();
     const failed = outcomes.filter((outcome) => !outcome.ok);
     if (failed.length > 0) {
       throw new Error(

@@ -126,7 +126,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
 
   const interval = setInterval(() => {
-    publisher.publishDue().catch((error) =>
+    Promise.all([publisher.publishDue(), publisher.checkIndexFiles()]).catch((error) =>
       options.log.error('checking for scheduled articles failed; the next check tries again', {
         error: (error as Error).message,
       }),

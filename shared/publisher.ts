@@ -812,17 +812,9 @@ export class Publisher {
       const stored = await this.#readJson<Registry>(stateKeys.registry);
       const categories = { ...(stored?.value.categories ?? {}) };
       const entry = categories[shard.feed];
-      if (
-        stored &&
-        ((entry && entry.shardRevision >= shard.revision) || (entry?.name ?? undefined) === name)
-      ) {
-        // The list is as it should be; its files too, unless a publisher died between writing
-        // an older list's files and checking the list again (two HEADs, usually).
-        const wrote = await this.#writeIndexFiles(stored.value, stored.etag);
-        if (!wrote || (await this.#stillCurrent(stateKeys.registry, stored.etag))) return;
-        continue;
-      }
-      if (!stored && name === undefined) return;
+      // The list is as it should be (its files are checked every minute, see checkIndexFiles).
+      if (entry && entry.shardRevision >= shard.revision) return;
+      if ((entry?.name ?? undefined) === name) return;
       categories[shard.feed] = { name: name ?? null, shardRevision: shard.revision };
       const next: Registry = { revision: (stored?.value.revision ?? 0) + 1, categories };
       let etag: string;
@@ -837,14 +829,28 @@ export class Publisher {
         continue;
       }
       const wrote = await this.#writeIndexFiles(next, etag);
+      // As for the feeds (see #publishFeed): if the list changed while we wrote, ours may
+      // have replaced a newer list's files; write the newest list's.
+      if (wrote && !(await this.#stillCurrent(stateKeys.registry, etag))) await this.checkIndexFiles();
       const latest = await this.#readJson<ShardState>(stateKeys.shard(shard.feed));
-      if (latest && latest.value.revision > shard.revision) {
-        shard = latest.value;
-        continue;
-      }
-      // As for the feeds (see #publishFeed): if the list changed while we wrote, an older
-      // list's files may have replaced ours; go round to write the newest list's.
-      if (!wrote || (await this.#stillCurrent(stateKeys.registry, etag))) return;
+      if (!latest || latest.value.revision <= shard.revision) return;
+      shard = latest.value;
+    }
+  }
+
+  /**
+   * Brings the OPML list and the feeds page in line with the category list. Publishers keep
+   * them so as they go; this repairs what one that died between writing an older list's
+   * files and checking the list again left behind. Run by the schedule, every minute.
+   */
+  async checkIndexFiles(): Promise<void> {
+    for (let round = 1; ; round++) {
+      const stored = await this.#readJson<Registry>(stateKeys.registry);
+      if (!stored) return;
+      const wrote = await this.#writeIndexFiles(stored.value, stored.etag);
+      if (!wrote || (await this.#stillCurrent(stateKeys.registry, stored.etag))) return;
+      if (round >= 20)
+        throw new Error(`${stateKeys.registry} kept changing while the category list was written`);
     }
   }
 

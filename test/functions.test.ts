@@ -435,14 +435,25 @@ describe('S3Store under the publisher, with the SDK mocked', () => {
 });
 
 describe('schedule handler', () => {
-  it('publishes due articles and fails the run if any could not be published', async () => {
+  it('publishes due articles, checks the category list files, and fails the run if any article could not be published', async () => {
+    // GIVEN a publisher with one due article
+    let checks = 0;
+    const checkIndexFiles = async () => {
+      checks++;
+    };
     const ok = createScheduleHandler({
-      publisher: { publishDue: async () => [{ key: 'a', ok: true, status: 'published' }] },
+      publisher: { publishDue: async () => [{ key: 'a', ok: true, status: 'published' }], checkIndexFiles },
       log: jsonLogger('t', () => {}),
     });
+    // WHEN the schedule runs THEN it is published and the index files checked
     expect(await ok()).toEqual({ published: 1 });
+    expect(checks).toBe(1);
+    // GIVEN one that cannot be published THEN the run fails naming it
     const failing = createScheduleHandler({
-      publisher: { publishDue: async () => [{ key: 'articles/b.md', ok: false, error: 'x' }] },
+      publisher: {
+        publishDue: async () => [{ key: 'articles/b.md', ok: false, error: 'x' }],
+        checkIndexFiles,
+      },
       log: jsonLogger('t', () => {}),
     });
     await expect(failing()).rejects.toThrow(/could not publish 1 scheduled article\(s\): articles\/b\.md/);

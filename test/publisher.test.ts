@@ -218,6 +218,27 @@ describe('Publisher', () => {
     expect(JSON.parse(source.text(stateKeys.schedule) ?? '{}').due).toEqual({});
   });
 
+  it('repairs the OPML list, the feeds page and their copies when they no longer match the category list (checkIndexFiles)', async () => {
+    // GIVEN a published site whose index files an interrupted older publisher left stale
+    const { source, output, upload, publisher } = setup();
+    await uploadExamples(upload);
+    const good = outputFiles(output);
+    for (const path of ['feeds/index.opml', 'feeds/index.opml.br', 'feeds/index.html']) {
+      await output.put(path, 'stale', { contentType: 'text/plain' });
+    }
+    // WHEN the schedule runs
+    await publisher.checkIndexFiles();
+    // THEN every file is as the list says again, and a second run writes nothing
+    expect(outputFiles(output)).toEqual(good);
+    expect([...output.objects.keys()].filter((key) => key.startsWith('feeds/index.'))).toEqual(
+      expect.arrayContaining(['feeds/index.opml.gz', 'feeds/index.opml.br']),
+    );
+    output.calls.length = 0;
+    await publisher.checkIndexFiles();
+    expect(output.calls.filter((call) => !call.startsWith('HEAD '))).toEqual([]);
+    expectSameAsFromScratch(source, output);
+  });
+
   it('leaves a rejected article out, reports why in a file editors can read, and removes the report when fixed', async () => {
     const { source, output, upload, logged, counted } = setup();
     await uploadExamples(upload);
