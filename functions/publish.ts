@@ -1,9 +1,9 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type Logger, type Metrics, Publisher } from '../shared/publisher';
 import { requireEnv, siteConfigFromEnv } from './lib/env';
 import { parseSqsEvent } from './lib/events';
 import { embeddedMetrics, jsonLogger } from './lib/logger';
+import { lambdaS3Client } from './lib/s3-client';
 import { S3Store } from './lib/s3-store';
 
 export interface PublishDeps {
@@ -53,7 +53,7 @@ let handlerInstance: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefine
 /** Builds the real dependencies once per Lambda environment, on first use. */
 function fromEnvironment(): (event: SQSEvent) => Promise<SQSBatchResponse> {
   const config = siteConfigFromEnv();
-  const client = new S3Client({});
+  const client = lambdaS3Client();
   const log = jsonLogger('feedgen-publish');
   const metrics = embeddedMetrics('feedgen');
   const publisher = new Publisher({

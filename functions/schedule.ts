@@ -1,7 +1,7 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { type Logger, Publisher } from '../shared/publisher';
 import { requireEnv, siteConfigFromEnv } from './lib/env';
 import { embeddedMetrics, jsonLogger } from './lib/logger';
+import { lambdaS3Client } from './lib/s3-client';
 import { S3Store } from './lib/s3-store';
 
 export interface ScheduleDeps {
@@ -33,7 +33,7 @@ export function createScheduleHandler(deps: ScheduleDeps): () => Promise<{ publi
 let handlerInstance: (() => Promise<{ published: number }>) | undefined;
 
 function fromEnvironment(): () => Promise<{ published: number }> {
-  const client = new S3Client({});
+  const client = lambdaS3Client();
   const log = jsonLogger('feedgen-schedule');
   const publisher = new Publisher({
     source: new S3Store(client, requireEnv('SOURCE_BUCKET')),

@@ -356,6 +356,12 @@ export class Publisher {
     }
     await this.#updateReport(key, desired);
     await this.#updateSchedule(key, desired);
+    // The report and the schedule are plain writes: if the article changed since we read it,
+    // the newer version's publisher may have written them before us; go round again. If it
+    // changes after this check, its publisher starts after our writes and writes last.
+    if ((await this.#source.head(key))?.etag !== desired.etag) {
+      throw new RetryWith(unionMemberships(touched, desired.memberships));
+    }
     return { status: desired.status === 'live' ? 'published' : desired.status, feeds };
   }
 
@@ -396,16 +402,18 @@ export class Publisher {
   async #evaluate(key: string, size: number | undefined): Promise<Desired> {
     const empty = { item: undefined, memberships: [], problems: [], publishAt: undefined };
     // The event's size is of the version it announced; a later upload may have replaced it.
-    const currentSize =
-      size !== undefined && size > this.#config.maxArticleBytes ? (await this.#source.head(key))?.size : size;
-    if (size !== undefined && currentSize === undefined)
+    const current =
+      size !== undefined && size > this.#config.maxArticleBytes
+        ? await this.#source.head(key)
+        : { size, etag: undefined };
+    if (size !== undefined && current?.size === undefined)
       return { ...empty, status: 'deleted', etag: undefined };
-    if (currentSize !== undefined && currentSize > this.#config.maxArticleBytes) {
+    if (current?.size !== undefined && current.size > this.#config.maxArticleBytes) {
       return {
         ...empty,
         status: 'rejected',
-        etag: undefined,
-        problems: [oversizeProblem(key, currentSize, this.#config.maxArticleBytes)],
+        etag: current.etag,
+        problems: [oversizeProblem(key, current.size, this.#config.maxArticleBytes)],
       };
     }
     const object = await this.#source.get(key);

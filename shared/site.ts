@@ -66,6 +66,12 @@ export function selectArticles(articles: readonly Article[], now: number): Selec
       drafts.push(article);
       continue;
     }
+    // An id is settled among published articles: a held-back one takes part when it comes
+    // due, as the incremental publisher sees it then.
+    if (article.published > now) {
+      scheduled.push(article);
+      continue;
+    }
     const owner = owners.get(article.id);
     if (owner) {
       rejected.push({
@@ -75,7 +81,7 @@ export function selectArticles(articles: readonly Article[], now: number): Selec
       });
       continue;
     }
-    if (article.updated !== undefined && article.updated > now && article.published <= now) {
+    if (article.updated !== undefined && article.updated > now) {
       rejected.push({
         source: article.source,
         field: 'updated',
@@ -84,8 +90,7 @@ export function selectArticles(articles: readonly Article[], now: number): Selec
       continue;
     }
     owners.set(article.id, article);
-    if (article.published > now) scheduled.push(article);
-    else live.push(article);
+    live.push(article);
   }
   return { live, drafts, scheduled, rejected };
 }

@@ -38,6 +38,25 @@ describe('selectArticles', () => {
     ]);
   });
 
+  it('settles an id among published articles: one held back takes part when it comes due', () => {
+    // GIVEN a.md held back until 2099 and b.md published, with one id
+    const held = {
+      ...sample('a', '2099-01-01', { id: 'tag:baohatinh.vn,2025:1' }),
+      source: 'articles/a.md',
+    };
+    const published = {
+      ...sample('b', '2025-07-01', { id: 'tag:baohatinh.vn,2025:1' }),
+      source: 'articles/b.md',
+    };
+    // WHEN selected now THEN b.md is live and a.md waits, neither rejected
+    const now = selectArticles([held, published], NOW);
+    expect(now).toEqual({ live: [published], drafts: [], scheduled: [held], rejected: [] });
+    // WHEN selected after a.md comes due THEN a.md, first by path, has the id
+    const later = selectArticles([held, published], Date.parse('2099-01-02T00:00:00Z'));
+    expect(later.live).toEqual([held]);
+    expect(later.rejected).toEqual([expect.objectContaining({ source: 'articles/b.md', field: 'id' })]);
+  });
+
   it('rejects an updated time in the future, naming the field', () => {
     const article = sample('tuong-lai', '2025-06-30', { updated: '2099-01-01' });
     const selection = selectArticles([article], NOW);

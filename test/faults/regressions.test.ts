@@ -178,6 +178,47 @@ describe('found by the fault tests', () => {
     });
   });
 
+  it('an article re-uploaded with a future date while its older version is still being published is held back for that date (shared/publisher.ts #reconcile)', async () => {
+    // Found by reasoning about the concurrent fuzz test's interleavings: the schedule and the
+    // report are plain writes, and the slower publisher's came last.
+    // GIVEN publisher A publishing a live version of sap.md, which stops just before it
+    // writes the schedule; meanwhile the editor re-uploads it for 2 January 2026 and
+    // publisher B publishes that version from start to end
+    const source = new MemoryStore();
+    const later = md('Sắp', '2026-01-02T08:00:00+07:00');
+    let publisherB: Publisher | undefined;
+    let interleaved = false;
+    const slowA = new Proxy(source, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        if (property !== 'get') return value.bind(target);
+        return async (key: string, options?: { ifNoneMatch?: string }) => {
+          if (key === 'state/schedule.json' && !interleaved) {
+            interleaved = true;
+            await source.put('articles/sap.md', later, { contentType: 'text/markdown' });
+            expect(await publisherB?.publish([{ key: 'articles/sap.md' }])).toEqual([
+              { key: 'articles/sap.md', ok: true, status: 'scheduled' },
+            ]);
+          }
+          return value.call(target, key, options);
+        };
+      },
+    }) as MemoryStore;
+    const a = setup(TEST_CONFIG, slowA);
+    publisherB = new Publisher({ source, output: a.output, config: TEST_CONFIG, now: () => NOW, log: quiet });
+    await source.put('articles/sap.md', md('Sắp', '2025-06-01'), { contentType: 'text/markdown' });
+    // WHEN A finishes
+    const outcome = await a.publisher.publish([{ key: 'articles/sap.md' }]);
+    // THEN the article is due on 2 January, and out of the feeds until then
+    expect(interleaved).toBe(true);
+    expect(outcome).toEqual([{ key: 'articles/sap.md', ok: true, status: 'scheduled' }]);
+    expect(JSON.parse(source.text('state/schedule.json') ?? '{}')).toEqual({
+      due: { 'articles/sap.md': Date.parse('2026-01-02T01:00:00Z') },
+    });
+    expect(a.differences(source)).toEqual([]);
+  });
+
   it("npm start's CDN never serves half a feed while the publisher writes it (local/stack.ts, local/cdn.ts)", async () => {
     // GIVEN the local stack as `npm start` runs it, with big feeds (100 long items)
     const data = mkdtempSync(path.join(tmpdir(), 'feedgen-torn-'));
