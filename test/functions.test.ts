@@ -91,6 +91,20 @@ describe('S3Store', () => {
     ]);
   });
 
+  it('turns 404 NoSuchKey on an If-Match write into PreconditionFailed: the object read was deleted since', async () => {
+    // GIVEN an S3 that answers a conditional write on a missing key as S3 does
+    s3.on(PutObjectCommand, { Key: 'state/gone.json' }).rejects(awsError('NoSuchKey', 404));
+    // WHEN a state object read earlier is written with If-Match THEN it is a lost race, not a failure
+    await expect(
+      store().put('state/gone.json', '{}', { contentType: 'application/json', ifMatch: '"e1"' }),
+    ).rejects.toBeInstanceOf(PreconditionFailed);
+    // and a plain write that gets 404 (no bucket) stays an error
+    s3.on(PutObjectCommand, { Key: 'state/plain.json' }).rejects(awsError('NoSuchBucket', 404));
+    await expect(
+      store().put('state/plain.json', '{}', { contentType: 'application/json' }),
+    ).rejects.not.toBeInstanceOf(PreconditionFailed);
+  });
+
   it('writes the content type and cache policy it is given', async () => {
     s3.on(PutObjectCommand).resolves({ ETag: '"e2"' });
     expect(

@@ -144,6 +144,10 @@ export class S3Store implements ObjectStore {
       });
     } catch (error) {
       if (isPreconditionFailed(error)) throw new PreconditionFailed(key);
+      // S3 answers If-Match on a key that no longer exists with 404 NoSuchKey: the object we
+      // read was deleted since, a lost race like any other.
+      if (options.ifMatch !== undefined && (error as AwsError)?.name === 'NoSuchKey')
+        throw new PreconditionFailed(key);
       throw error;
     }
   }
