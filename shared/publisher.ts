@@ -505,6 +505,9 @@ export class Publisher {
       }
       await this.#publishFeed(next, etag);
       if (feed !== SITE_FEED) await this.#updateRegistry(next);
+      // The site's first window: the OPML list and the page exist from then on, as in a
+      // build, even while no category has a feed.
+      else if (!stored) await this.#createRegistry();
       return current;
     }
   }
@@ -854,12 +857,34 @@ export class Publisher {
   async checkIndexFiles(): Promise<void> {
     for (let round = 1; ; round++) {
       const stored = await this.#readJson<Registry>(stateKeys.registry);
-      if (!stored) return;
+      if (!stored) {
+        // A publisher died between the site's first window and the list's creation.
+        if (await this.#source.head(stateKeys.shard(SITE_FEED))) await this.#createRegistry();
+        return;
+      }
       const wrote = await this.#writeIndexFiles(stored.value, stored.etag);
       if (!wrote || (await this.#stillCurrent(stateKeys.registry, stored.etag))) return;
       if (round >= 20)
         throw new Error(`${stateKeys.registry} kept changing while the category list was written`);
     }
+  }
+
+  /** Creates an empty category list, and its files, unless there is a list already. */
+  async #createRegistry(): Promise<void> {
+    const empty: Registry = { revision: 1, categories: {} };
+    let etag: string;
+    try {
+      ({ etag } = await this.#source.put(stateKeys.registry, JSON.stringify(empty), {
+        contentType: JSON_TYPE,
+        ifNoneMatch: '*',
+      }));
+    } catch (error) {
+      // Someone else made the list: they write its files.
+      if (error instanceof PreconditionFailed) return;
+      throw error;
+    }
+    const wrote = await this.#writeIndexFiles(empty, etag);
+    if (wrote && !(await this.#stillCurrent(stateKeys.registry, etag))) await this.checkIndexFiles();
   }
 
   /** Writes the OPML list and the page for `registry`; returns whether anything was written. */

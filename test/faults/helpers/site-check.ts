@@ -233,8 +233,15 @@ export function normalisedState(objects: ReadonlyMap<string, Uint8Array>): Recor
       );
     } else if (key.startsWith('state/ids/')) {
       // Who holds an id decides what is published; the waiting list is who gets another turn.
+      // A waiter that no longer wants the id (its record says another, or none) only costs a
+      // needless republish when the id is freed: the publisher can leave one behind when an
+      // article's id changes while it is being rejected for it. A missing waiter still counts.
       const claim = json<IdClaim>(bytes);
-      normal[key] = claim && { owner: claim.owner, waiting: [...claim.waiting].sort() };
+      const wantsThisId = (waiter: string): boolean => {
+        const id = json<ArticleRecord>(objects.get(stateKeys.record(waiter)))?.id;
+        return id !== undefined && stateKeys.id(id) === key;
+      };
+      normal[key] = claim && { owner: claim.owner, waiting: claim.waiting.filter(wantsThisId).sort() };
     } else if (key === 'state/schedule.json') {
       normal[key] = json<Schedule>(bytes)?.due;
     } else if (key.startsWith('reports/')) {
