@@ -710,9 +710,9 @@ describe('concurrent incremental publishers, fuzzed against a full build', () =>
             expect(siteDifferences(fromScratch(articles, config, NOW), stored)).toEqual([]);
           },
         ),
-        settings(150),
+        settings(500),
       );
     },
-    timeout(150, 400),
+    timeout(500, 400),
   );
 });
