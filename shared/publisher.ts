@@ -122,6 +122,8 @@ interface Desired {
   readonly status: 'live' | 'draft' | 'scheduled' | 'rejected' | 'deleted';
   /** The id a live article holds, or one rejected as a duplicate waits for. */
   readonly wantsId?: string;
+  /** For a duplicate: the article that holds the id, as its report says. */
+  readonly heldBy?: string;
   readonly etag: string | undefined;
   readonly item: FeedItem | undefined;
   readonly memberships: readonly Membership[];
@@ -335,10 +337,6 @@ export class Publisher {
     for (const feed of feeds) {
       desired = await this.#updateShard(feed, key, size, desired, touched);
     }
-    // The verdict rests on the id claim as well as the bytes: if the claim changed hands
-    // since, the publisher that changed it republishes this article after our writes, or
-    // has done so before them and we must go round again.
-    await this.#checkClaim(key, desired, touched);
 
     // 4. Commit: the record now says exactly where the article is, and which id it holds.
     const holds = desired.status === 'live' ? desired.item?.article.id : desired.wantsId;
@@ -356,12 +354,14 @@ export class Publisher {
     }
     await this.#updateReport(key, desired);
     await this.#updateSchedule(key, desired);
-    // The report and the schedule are plain writes: if the article changed since we read it,
-    // the newer version's publisher may have written them before us; go round again. If it
-    // changes after this check, its publisher starts after our writes and writes last.
-    if ((await this.#source.head(key))?.etag !== desired.etag) {
-      throw new RetryWith(unionMemberships(touched, desired.memberships));
-    }
+    // The verdict rests on the article's bytes and on its id claim, and the record, the
+    // report and the schedule are written without a revision a newer publisher would bump
+    // (the windows have one). So check both again: if either changed since we read it, a
+    // newer publisher may have written before us; go round again. If one changes after this
+    // check, the publisher that changes it republishes the article after our writes.
+    const again = unionMemberships(touched, desired.memberships);
+    await this.#checkClaim(desired, key, again);
+    if ((await this.#source.head(key))?.etag !== desired.etag) throw new RetryWith(again);
     return { status: desired.status === 'live' ? 'published' : desired.status, feeds };
   }
 
@@ -555,6 +555,7 @@ export class Publisher {
           ...desired,
           status: 'rejected',
           wantsId: id,
+          heldBy: claim.owner,
           item: undefined,
           memberships: [],
           problems: [
@@ -581,12 +582,13 @@ export class Publisher {
     }
   }
 
-  async #checkClaim(key: string, desired: Desired, touched: readonly Membership[]): Promise<void> {
+  /** Throws RetryWith unless the id's claim still has the owner the verdict assumed. */
+  async #checkClaim(desired: Desired, key: string, touched: readonly Membership[]): Promise<void> {
     const live = desired.status === 'live' ? desired.item?.article.id : undefined;
     const id = live ?? desired.wantsId;
     if (id === undefined) return;
     const owner = (await this.#readJson<IdClaim>(stateKeys.id(id)))?.value.owner;
-    if ((live !== undefined) !== (owner === key)) throw new RetryWith(touched);
+    if (owner !== (live !== undefined ? key : desired.heldBy)) throw new RetryWith(touched);
   }
 
   /** Whether the article at `key` is live now with `id`. */

@@ -219,6 +219,52 @@ describe('found by the fault tests', () => {
     expect(a.differences(source)).toEqual([]);
   });
 
+  it("a publisher that saw an article live before its id was taken over does not delete the duplicate's report (shared/publisher.ts #checkClaim)", async () => {
+    // Found by a review of the concurrent publisher, reproduced with paused store calls.
+    // GIVEN b.md live with an id, and publisher Y (a duplicate event for b.md) paused just
+    // before it removes b.md's report
+    const source = new MemoryStore();
+    const id = 'id: tag:baohatinh.vn,2025:mot\n';
+    const { publisher, output, differences } = setup(TEST_CONFIG, source);
+    await source.put('articles/b.md', md('B', '2025-06-01', id), { contentType: 'text/markdown' });
+    await publisher.publish([{ key: 'articles/b.md' }]);
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached: () => void = () => {};
+    const paused = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const pausing = new Proxy(source, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        if (property !== 'head') return value.bind(target);
+        return async (key: string) => {
+          if (key === 'reports/b.md.json') {
+            reached();
+            await released;
+          }
+          return value.call(target, key);
+        };
+      },
+    }) as MemoryStore;
+    const y = new Publisher({ source: pausing, output, config: TEST_CONFIG, now: () => NOW, log: quiet });
+    const yDone = y.publish([{ key: 'articles/b.md' }]);
+    await paused;
+    // WHEN a.md (earlier by path) arrives with the same id and takes it over, which rejects
+    // b.md and writes its report, and then Y goes on
+    await source.put('articles/a.md', md('A', '2025-06-02', id), { contentType: 'text/markdown' });
+    await publisher.publish([{ key: 'articles/a.md' }]);
+    expect(source.text('reports/b.md.json')).toContain('"field": "id"');
+    release();
+    // THEN Y sees the claim changed and goes round again: b.md is rejected, its report stays
+    expect(await yDone).toEqual([{ key: 'articles/b.md', ok: true, status: 'rejected' }]);
+    expect(source.text('reports/b.md.json')).toContain('is already the id of articles/a.md');
+    expect(differences()).toEqual([]);
+  });
+
   it("npm start's CDN never serves half a feed while the publisher writes it (local/stack.ts, local/cdn.ts)", async () => {
     // GIVEN the local stack as `npm start` runs it, with big feeds (100 long items)
     const data = mkdtempSync(path.join(tmpdir(), 'feedgen-torn-'));
