@@ -100,9 +100,21 @@ export interface ShardState {
   readonly items: readonly FeedItem[];
 }
 
+/**
+ * One article's entry in a month partition: where the version with this ETag sorts. The
+ * ETag tells a publisher whether an entry is its own version's, so that one holding an old
+ * view of an article never overwrites or removes the entry of a newer one (see #updateHints).
+ */
+export interface MonthMember {
+  readonly published: number;
+  readonly id: string;
+  /** Absent in partitions written before the ETag was kept: treated as another version's. */
+  readonly etag?: string;
+}
+
 /** A month partition: every member of one feed published in one month (hints for backfill). */
 export interface MonthPartition {
-  readonly members: Readonly<Record<string, { readonly published: number; readonly id: string }>>;
+  readonly members: Readonly<Record<string, MonthMember>>;
 }
 
 /** The categories that have feeds, for the OPML list and the feeds page. */
@@ -656,11 +668,13 @@ export class Publisher {
     for (const month of months) {
       const last = result[limit - 1]?.article;
       if (last && monthOf(last.published) > month) break;
-      const partition = await this.#readJson<MonthPartition>(stateKeys.month(feed, month));
+      const partitionKey = stateKeys.month(feed, month);
+      const partition = await this.#readJson<MonthPartition>(partitionKey);
       const candidates = Object.entries(partition?.value.members ?? {})
         .filter(([candidate]) => candidate !== excludeKey && !shown.has(candidate))
-        .map(([source, hint]) => ({ source, published: hint.published, id: hint.id }))
+        .map(([source, hint]) => ({ source, ...hint }))
         .sort(compareNewestFirst);
+      const stale: string[] = [];
       for (const candidate of candidates) {
         if (settled(candidate)) break;
         const desired = await this.#evaluate(candidate.source, undefined);
@@ -668,15 +682,46 @@ export class Publisher {
         if (desired.item && desired.memberships.some((m) => m.feed === feed)) {
           result = [...result, desired.item].sort(byAge).slice(0, limit);
         }
+        if (!isEntryOf(candidate, desired, feed, month)) stale.push(candidate.source);
       }
+      if (partition && stale.length > 0) await this.#dropStaleHints(partitionKey, partition, stale);
     }
     this.#metrics?.count('Backfills');
     return result;
   }
 
   /**
+   * Takes out entries that are not the current version's (a publisher of an old view that
+   * failed before cleaning up leaves them; each costs a read in every refill that meets it).
+   * Safe without a check of the article: an entry its current version's publisher wrote
+   * carries its ETag, and one it writes after our read of the partition makes our PUT fail,
+   * which is then left for another refill.
+   */
+  async #dropStaleHints(
+    partitionKey: string,
+    partition: { value: MonthPartition; etag: string },
+    stale: readonly string[],
+  ): Promise<void> {
+    const members = { ...partition.value.members };
+    for (const key of stale) delete members[key];
+    try {
+      await this.#source.put(partitionKey, JSON.stringify({ members }), {
+        contentType: JSON_TYPE,
+        ifMatch: partition.etag,
+      });
+      this.#metrics?.count('StaleHintsDropped', stale.length);
+    } catch (error) {
+      if (!(error instanceof PreconditionFailed)) throw error;
+    }
+  }
+
+  /**
    * Makes the article's hints in `feed`'s month partitions match `current`: listed in the
    * month it is published in, if it is a member, and in no other month the plan touches.
+   * An entry of another version may be a newer one's, written by a publisher that read the
+   * article after we did: before changing it, check that our version is still the article's
+   * (a HEAD), and go round again if not. So the entry of the article's current version, once
+   * its publisher has written it, is changed only by a publisher of a newer version.
    */
   async #updateHints(
     feed: string,
@@ -695,13 +740,17 @@ export class Publisher {
         const stored = await this.#readJson<MonthPartition>(partitionKey);
         const members = { ...(stored?.value.members ?? {}) };
         const present = members[key];
-        if (add) {
-          if (present && present.published === article.published && present.id === article.id) break;
-          members[key] = { published: article.published, id: article.id };
-        } else {
-          if (!present) break;
-          delete members[key];
+        if (add ? present?.etag === current.etag : !present) break;
+        // After the read: a newer version's entry written since makes our PUT fail.
+        if (
+          present &&
+          present.etag !== current.etag &&
+          (await this.#source.head(key))?.etag !== current.etag
+        ) {
+          throw new RetryWith(unionMemberships(touched, current.memberships));
         }
+        if (add) members[key] = { published: article.published, id: article.id, etag: current.etag };
+        else delete members[key];
         try {
           await this.#source.put(partitionKey, JSON.stringify({ members }), {
             contentType: JSON_TYPE,
@@ -943,6 +992,21 @@ export class Publisher {
     if (object === undefined || object === NOT_MODIFIED) return undefined;
     return { value: decode<T>(object.body), etag: object.etag };
   }
+}
+
+/**
+ * Whether a partition entry is the one the article's current version should have. An
+ * entry written before entries kept the ETag is judged by what it says instead.
+ */
+function isEntryOf(entry: MonthMember, current: Desired, feed: string, month: string): boolean {
+  if (entry.etag !== undefined) return entry.etag === current.etag;
+  const article = current.item?.article;
+  return (
+    article !== undefined &&
+    current.memberships.some((m) => m.feed === feed && m.month === month) &&
+    article.published === entry.published &&
+    article.id === entry.id
+  );
 }
 
 class RetryWith extends Retry {

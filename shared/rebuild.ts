@@ -11,6 +11,7 @@ import {
   JSON_TYPE,
   type Logger,
   type Membership,
+  type MonthMember,
   type MonthPartition,
   md5Etag,
   REPORTS_PREFIX,
@@ -59,7 +60,7 @@ export interface RebuildReport {
 /** Per feed: the newest `itemsPerFeed` articles seen so far, and every member by month. */
 interface FeedBuild {
   readonly top: Article[];
-  readonly months: Map<string, Record<string, { published: number; id: string }>>;
+  readonly months: Map<string, Record<string, MonthMember>>;
 }
 
 /**
@@ -84,7 +85,7 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
   let read = 0;
   let listed = 0;
 
-  const consider = (key: string, body: Uint8Array): void => {
+  const consider = (key: string, body: Uint8Array, etag: string): void => {
     const verdict = classifyArticle(key, body, config, now);
     if (verdict.status === 'rejected') reports.set(key, verdict.problems);
     else if (verdict.status === 'draft') drafts++;
@@ -95,7 +96,7 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
       idHolders.set(verdict.article.id, holders);
       holders.push(key);
       for (const membership of verdict.memberships)
-        addMember(feeds, membership, verdict.article, keptPerFeed);
+        addMember(feeds, membership, verdict.article, etag, keptPerFeed);
     }
   };
 
@@ -108,7 +109,7 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
         reports.set(key, [oversizeProblem(key, size, config.maxArticleBytes)]);
       } else {
         const object = await source.get(key);
-        if (object !== undefined && object !== NOT_MODIFIED) consider(key, object.body);
+        if (object !== undefined && object !== NOT_MODIFIED) consider(key, object.body, object.etag);
       }
       options.onProgress?.(++read, listed);
     },
@@ -248,6 +249,7 @@ function addMember(
   feeds: Map<string, FeedBuild>,
   membership: Membership,
   article: Article,
+  etag: string,
   limit: number,
 ): void {
   let build = feeds.get(membership.feed);
@@ -260,7 +262,7 @@ function addMember(
     month = {};
     build.months.set(membership.month, month);
   }
-  month[article.source] = { published: article.published, id: article.id };
+  month[article.source] = { published: article.published, id: article.id, etag };
   // Keep only the newest `limit` whole; insertion into a short sorted list.
   const top = build.top;
   const last = top.at(-1);

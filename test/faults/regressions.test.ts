@@ -265,6 +265,72 @@ describe('found by the fault tests', () => {
     expect(differences()).toEqual([]);
   });
 
+  it('a month hint left by a publisher of an old version that then failed is dropped by the next refill (shared/publisher.ts #backfill)', async () => {
+    // Found by a review of the concurrent publisher, reproduced with paused store calls.
+    // GIVEN a window of 2 (a 10 June, b 9 June) over k (5 June) and c (15 May)
+    const source = new MemoryStore();
+    const config = { ...TEST_CONFIG, itemsPerFeed: 2 };
+    const { publisher, output, differences } = setup(config, source);
+    const put = (key: string, date: string) =>
+      source.put(`articles/${key}.md`, md(key.toUpperCase(), date), { contentType: 'text/markdown' });
+    for (const [key, date] of [
+      ['a', '2025-06-10'],
+      ['b', '2025-06-09'],
+      ['c', '2025-05-15'],
+      ['k', '2025-06-05'],
+    ] as const) {
+      await put(key, date);
+      await publisher.publish([{ key: `articles/${key}.md` }]);
+    }
+    // WHEN publisher A, with k's June version, pauses before it writes k's June hint; k is
+    // re-dated to April and published by another publisher; then A writes its hint and dies
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached: () => void = () => {};
+    const paused = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let hinted = false;
+    const dying = new Proxy(source, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        if (property === 'get')
+          return async (key: string, options?: { ifNoneMatch?: string }) => {
+            if (key === 'state/months/_site/2025-06.json' && !hinted) {
+              hinted = true;
+              reached();
+              await released;
+            }
+            return value.call(target, key, options);
+          };
+        if (property === 'put')
+          return async (key: string, body: string, options: object) => {
+            if (key.startsWith('state/feeds/') && hinted) throw new Error('simulated crash');
+            return value.call(target, key, body, options);
+          };
+        return value.bind(target);
+      },
+    }) as MemoryStore;
+    const a = new Publisher({ source: dying, output, config, now: () => NOW, log: quiet });
+    const aDone = a.publish([{ key: 'articles/k.md' }]);
+    await paused;
+    await put('k', '2025-04-10');
+    await publisher.publish([{ key: 'articles/k.md' }]);
+    release();
+    expect((await aDone)[0]?.ok).toBe(false);
+    const june = () => JSON.parse(source.text('state/months/_site/2025-06.json') ?? '{}').members ?? {};
+    expect(Object.keys(june())).toContain('articles/k.md');
+    // and a leaves the window, so it is refilled from the partitions
+    await source.delete('articles/a.md');
+    await publisher.publish([{ key: 'articles/a.md' }]);
+    // THEN the window is b, c, as a full build makes it, and k's June hint is gone
+    expect(differences()).toEqual([]);
+    expect(Object.keys(june())).toEqual(['articles/b.md']);
+  });
+
   it("npm start's CDN never serves half a feed while the publisher writes it (local/stack.ts, local/cdn.ts)", async () => {
     // GIVEN the local stack as `npm start` runs it, with big feeds (100 long items)
     const data = mkdtempSync(path.join(tmpdir(), 'feedgen-torn-'));
