@@ -272,6 +272,7 @@ export function stateDifferences(
   reference: Record<string, unknown>,
 ): string[] {
   const problems: string[] = [];
+  actual = withoutStaleHints(actual, reference);
   const keys = [...new Set([...Object.keys(actual), ...Object.keys(reference)])].sort();
   for (const key of keys) {
     // An empty schedule and no schedule say the same; so do an empty and a missing category list.
@@ -289,6 +290,37 @@ export function stateDifferences(
     }
   }
   return problems;
+}
+
+/**
+ * Month-partition entries of versions that are no longer any article's (their ETag is in no
+ * entry of the rebuild's partitions) left out: a publisher of an old view that fails after
+ * writing its hint leaves one, by design, and refills drop them as they meet them (see
+ * #dropStaleHints). A missing entry, or a current version's entry in the wrong place, still
+ * counts.
+ */
+function withoutStaleHints(
+  actual: Record<string, unknown>,
+  reference: Record<string, unknown>,
+): Record<string, unknown> {
+  type Members = Record<string, { etag?: string }>;
+  const current = new Set<string>();
+  for (const [key, value] of Object.entries(reference)) {
+    if (!key.startsWith('state/months/')) continue;
+    for (const [article, entry] of Object.entries((value ?? {}) as Members))
+      current.add(`${article} ${entry.etag}`);
+  }
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(actual)) {
+    result[key] = key.startsWith('state/months/')
+      ? Object.fromEntries(
+          Object.entries((value ?? {}) as Members).filter(
+            ([article, entry]) => entry.etag === undefined || current.has(`${article} ${entry.etag}`),
+          ),
+        )
+      : value;
+  }
+  return result;
 }
 
 function abbreviate(value: unknown): string {
