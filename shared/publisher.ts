@@ -468,12 +468,22 @@ export class Publisher {
     touched: readonly Membership[],
   ): Promise<Desired> {
     let current = desired;
+    // The hints before the window: a refill that reads the window after our write must find
+    // the article where this version of it is (see #backfill). They are written before the
+    // window's read, to keep the partitions' read-modify-write out of the window's, and
+    // again only if the article changed by the time the window is read.
+    await this.#updateHints(feed, key, current, touched);
+    let hinted = current.etag;
     for (let attempt = 1; ; attempt++) {
       const stored = await this.#readJson<ShardState>(stateKeys.shard(feed));
       current = await this.#refresh(key, size, current);
       if (!current.memberships.every((m) => touched.some((t) => t.feed === m.feed && t.month === m.month))) {
         // The article changed under us to join feeds not in the plan: go round again.
         throw new RetryWith(unionMemberships(touched, current.memberships));
+      }
+      if (current.etag !== hinted) {
+        await this.#updateHints(feed, key, current, touched);
+        hinted = current.etag;
       }
       const previousItems = stored?.value.items ?? [];
       const limit = this.#config.itemsPerFeed;
@@ -497,9 +507,6 @@ export class Publisher {
         }
       }
       items = items.slice(0, limit);
-      // The hints before the window: a refill that reads the shard after this write must find
-      // the article where this version of it is (see #backfill).
-      await this.#updateHints(feed, key, current, touched);
       const next: ShardState = { feed, revision: (stored?.value.revision ?? 0) + 1, items };
       let etag: string;
       try {

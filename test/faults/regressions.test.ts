@@ -293,25 +293,23 @@ describe('found by the fault tests', () => {
       reached = resolve;
     });
     let hinted = false;
+    let dead = false;
     const dying = new Proxy(source, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function') return value;
-        if (property === 'get')
-          return async (key: string, options?: { ifNoneMatch?: string }) => {
-            if (key === 'state/months/_site/2025-06.json' && !hinted) {
-              hinted = true;
-              reached();
-              await released;
-            }
-            return value.call(target, key, options);
-          };
-        if (property === 'put')
-          return async (key: string, body: string, options: object) => {
-            if (key.startsWith('state/feeds/') && hinted) throw new Error('simulated crash');
-            return value.call(target, key, body, options);
-          };
-        return value.bind(target);
+        if (typeof value !== 'function' || property === 'list') return value;
+        return async (key: string, ...rest: unknown[]) => {
+          if (dead) throw new Error('simulated crash');
+          if (property === 'get' && key === 'state/months/_site/2025-06.json' && !hinted) {
+            hinted = true;
+            reached();
+            await released;
+          }
+          const result = await value.call(target, key, ...rest);
+          // It dies right after writing the hint, before it can see the article changed.
+          if (property === 'put' && key === 'state/months/_site/2025-06.json') dead = true;
+          return result;
+        };
       },
     }) as MemoryStore;
     const a = new Publisher({ source: dying, output, config, now: () => NOW, log: quiet });
