@@ -7,7 +7,7 @@ import {
   oversizeProblem,
   parseArticle,
 } from './article';
-import { COMPRESSED_SUFFIXES, withCompressedCopies } from './compression';
+import { COMPRESSED_SUFFIXES, type StoredFile, withCompressedCopies } from './compression';
 import type { SiteConfig } from './config';
 import type { FeedItem } from './feeds';
 import {
@@ -774,28 +774,31 @@ export class Publisher {
 
   /**
    * Writes the feed's files for our committed state, unless a newer one was committed
-   * first. A publisher that did write checks the state again afterwards: a newer publisher
-   * whose files were already in place (or being deleted) left them alone, so ours may have
-   * replaced newer files; then we write the newest state's files, on the same terms.
+   * first. A newer publisher that found its bytes already in place left them alone, so if
+   * we then replaced them, nobody else will put them back: after writing, a publisher whose
+   * state has been overtaken checks whether the newest state's files are what it replaced,
+   * and if so writes them, on the same terms. (When they are not, the newer publisher saw
+   * other bytes and writes after us.)
    */
   async #publishFeed(committed: ShardState, committedEtag: string): Promise<void> {
     const stateKey = stateKeys.shard(committed.feed);
-    let shard = committed;
-    let shardEtag = committedEtag;
+    let plan = this.#feedFiles(committed);
+    let stateEtag = committedEtag;
     for (let round = 1; ; round++) {
-      if (!(await this.#writeFeedFiles(shard, shardEtag))) return;
-      if (await this.#stillCurrent(stateKey, shardEtag)) return;
+      const replaced = await this.#applyFiles(plan, stateKey, stateEtag);
+      if (replaced.length === 0 || (await this.#stillCurrent(stateKey, stateEtag))) return;
       const latest = await this.#readJson<ShardState>(stateKey);
       if (!latest) return;
+      const next = this.#feedFiles(latest.value);
+      if (!overtaken(replaced, next)) return;
       if (round >= 20) throw new Error(`${stateKey} kept changing while its feeds were written`);
-      shard = latest.value;
-      shardEtag = latest.etag;
+      plan = next;
+      stateEtag = latest.etag;
     }
   }
 
-  /** Returns whether anything was written or deleted. */
-  async #writeFeedFiles(shard: ShardState, shardEtag: string): Promise<boolean> {
-    const stateKey = stateKeys.shard(shard.feed);
+  /** The files a feed's window makes: each stored path and its bytes; none for an empty category. */
+  #feedFiles(shard: ShardState): FilePlan {
     const newest = shard.items[0]?.article;
     const category =
       shard.feed === SITE_FEED
@@ -806,55 +809,56 @@ export class Publisher {
           };
     const folder = category ? `feeds/${shard.feed}/` : 'feeds/';
     if (category && shard.items.length === 0) {
-      // The category is empty: its feeds go away (readers get 404, as for any missing feed).
+      // An empty category's feeds go away (readers get 404, as for any missing feed).
       const paths = Object.values(FEED_FILE_NAMES).flatMap((name) => [
         ...COMPRESSED_SUFFIXES.map((suffix) => `${folder}${name}${suffix}`),
         `${folder}${name}`,
       ]);
-      const present = (await Promise.all(paths.map((path) => this.#output.head(path)))).filter(
-        (info) => info !== undefined,
-      );
-      if (present.length === 0 || !(await this.#stillCurrent(stateKey, shardEtag))) return false;
-      for (const info of present) await this.#output.delete(info.key);
-      return true;
+      return { paths, files: [] };
     }
     const document = feedDocument(category, shard.items, this.#config, this.#now());
-    return this.#writeFiles(renderFeedFiles(folder, document), stateKey, shardEtag);
+    const files = storedFiles(renderFeedFiles(folder, document));
+    return { paths: files.map((file) => file.path), files };
   }
 
   /**
-   * Writes files only while `stateKey` still has the ETag our commit gave it. The order is
-   * HEAD every file, check the state once, PUT the changed files with If-Match: a newer
-   * publisher that wrote a file after our HEAD makes our If-Match fail (and our re-check
-   * stop us); one that commits after our check writes after us, over our files, unless its
-   * files were unchanged when it looked, which is why callers check again after a write.
-   * Compressed copies are compared like their files: a publisher stopped between a copy and
-   * its file leaves a copy of other bytes under an unchanged file. Returns whether anything
-   * was written.
+   * Makes `plan.paths` hold `plan.files` (and nothing where it has none), only while
+   * `stateKey` still has the ETag our commit gave it. The order is HEAD every path, check the
+   * state once, then PUT (with If-Match on what we saw) or DELETE what differs, compressed
+   * copies before their file: a newer publisher that wrote a file after our HEAD makes our
+   * If-Match fail (and our re-check stop us); one that commits after our check writes after
+   * us, unless its bytes were already there when it looked (see #publishFeed). Copies are
+   * compared like their files, since a publisher stopped between a copy and its file leaves
+   * a copy of other bytes under an unchanged file. Returns what each changed path held before.
    */
-  async #writeFiles(files: readonly SiteFile[], stateKey: string, stateEtag: string): Promise<boolean> {
-    // Copies before their file, so a reader of the file finds copies at least as new.
-    const stored = files.flatMap((file) => withCompressedCopies(file).reverse());
-    const wanted = stored.map((file) => md5Etag(file.body));
-    let wrote = false;
+  async #applyFiles(plan: FilePlan, stateKey: string, stateEtag: string): Promise<Replaced[]> {
+    const wanted = wantedEtags(plan);
+    const replaced: Replaced[] = [];
     for (let attempt = 1; ; attempt++) {
-      const existing = await Promise.all(stored.map((file) => this.#output.head(file.path)));
-      const changed = stored.flatMap((file, index) =>
-        existing[index]?.etag === wanted[index] ? [] : [{ file, etag: existing[index]?.etag }],
+      const existing = await Promise.all(plan.paths.map((path) => this.#output.head(path)));
+      const changed = plan.paths.flatMap((path, index) =>
+        existing[index]?.etag === wanted.get(path) ? [] : [{ path, before: existing[index]?.etag }],
       );
-      if (changed.length === 0) return wrote;
-      if (!(await this.#stillCurrent(stateKey, stateEtag))) return wrote;
+      if (changed.length === 0) return replaced;
+      if (!(await this.#stillCurrent(stateKey, stateEtag))) return replaced;
       try {
-        for (const { file, etag } of changed) {
-          await this.#output.put(file.path, file.body, {
-            contentType: file.contentType,
-            ...(file.contentEncoding ? { contentEncoding: file.contentEncoding } : {}),
-            cacheControl: FEED_CACHE_CONTROL,
-            ...(etag ? { ifMatch: etag } : { ifNoneMatch: '*' as const }),
-          });
-          wrote = true;
+        for (const { path, before } of changed) {
+          const file = plan.files.find((candidate) => candidate.path === path);
+          if (file) {
+            await this.#output.put(path, file.body, {
+              contentType: file.contentType,
+              ...(file.contentEncoding ? { contentEncoding: file.contentEncoding } : {}),
+              cacheControl: FEED_CACHE_CONTROL,
+              ...(before ? { ifMatch: before } : { ifNoneMatch: '*' as const }),
+            });
+          } else {
+            // S3 has no conditional delete; a newer publisher's file we delete is put back
+            // by the check after writing (see #publishFeed).
+            await this.#output.delete(path);
+          }
+          replaced.push({ path, before });
         }
-        return wrote;
+        return replaced;
       } catch (error) {
         if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
       }
@@ -897,10 +901,7 @@ export class Publisher {
         await this.#sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
         continue;
       }
-      const wrote = await this.#writeIndexFiles(next, etag);
-      // As for the feeds (see #publishFeed): if the list changed while we wrote, ours may
-      // have replaced a newer list's files; write the newest list's.
-      if (wrote && !(await this.#stillCurrent(stateKeys.registry, etag))) await this.checkIndexFiles();
+      await this.#publishIndex(next, etag);
       const latest = await this.#readJson<ShardState>(stateKeys.shard(shard.feed));
       if (!latest || latest.value.revision <= shard.revision) return;
       shard = latest.value;
@@ -913,18 +914,10 @@ export class Publisher {
    * files and checking the list again left behind. Run by the schedule, every minute.
    */
   async checkIndexFiles(): Promise<void> {
-    for (let round = 1; ; round++) {
-      const stored = await this.#readJson<Registry>(stateKeys.registry);
-      if (!stored) {
-        // A publisher died between the site's first window and the list's creation.
-        if (await this.#source.head(stateKeys.shard(SITE_FEED))) await this.#createRegistry();
-        return;
-      }
-      const wrote = await this.#writeIndexFiles(stored.value, stored.etag);
-      if (!wrote || (await this.#stillCurrent(stateKeys.registry, stored.etag))) return;
-      if (round >= 20)
-        throw new Error(`${stateKeys.registry} kept changing while the category list was written`);
-    }
+    const stored = await this.#readJson<Registry>(stateKeys.registry);
+    if (stored) return this.#publishIndex(stored.value, stored.etag);
+    // A publisher died between the site's first window and the list's creation.
+    if (await this.#source.head(stateKeys.shard(SITE_FEED))) await this.#createRegistry();
   }
 
   /** Creates an empty category list, and its files, unless there is a list already. */
@@ -941,16 +934,33 @@ export class Publisher {
       if (error instanceof PreconditionFailed) return;
       throw error;
     }
-    const wrote = await this.#writeIndexFiles(empty, etag);
-    if (wrote && !(await this.#stillCurrent(stateKeys.registry, etag))) await this.checkIndexFiles();
+    await this.#publishIndex(empty, etag);
   }
 
-  /** Writes the OPML list and the page for `registry`; returns whether anything was written. */
-  async #writeIndexFiles(registry: Registry, etag: string): Promise<boolean> {
+  /** Writes the OPML list and the page for `registry`, committed with `etag`, as #publishFeed does for a feed. */
+  async #publishIndex(committed: Registry, committedEtag: string): Promise<void> {
+    let plan = this.#indexFiles(committed);
+    let etag = committedEtag;
+    for (let round = 1; ; round++) {
+      const replaced = await this.#applyFiles(plan, stateKeys.registry, etag);
+      if (replaced.length === 0 || (await this.#stillCurrent(stateKeys.registry, etag))) return;
+      const latest = await this.#readJson<Registry>(stateKeys.registry);
+      if (!latest) return;
+      const next = this.#indexFiles(latest.value);
+      if (!overtaken(replaced, next)) return;
+      if (round >= 20)
+        throw new Error(`${stateKeys.registry} kept changing while the category list was written`);
+      plan = next;
+      etag = latest.etag;
+    }
+  }
+
+  #indexFiles(registry: Registry): FilePlan {
     const list = Object.entries(registry.categories).flatMap(([slug, value]) =>
       value.name === null ? [] : [{ slug, name: value.name }],
     );
-    return this.#writeFiles(renderIndexFiles(list, this.#config), stateKeys.registry, etag);
+    const files = storedFiles(renderIndexFiles(list, this.#config));
+    return { paths: files.map((file) => file.path), files };
   }
 
   /** A rejected article gets a report editors can read; any other outcome removes it. */
@@ -999,6 +1009,36 @@ export class Publisher {
     if (object === undefined || object === NOT_MODIFIED) return undefined;
     return { value: decode<T>(object.body), etag: object.etag };
   }
+}
+
+/** Paths a writer manages, and the files it wants there (a path without one should not exist). */
+interface FilePlan {
+  readonly paths: readonly string[];
+  readonly files: readonly StoredFile[];
+}
+
+/** A path a writer changed, and the ETag it had before (undefined: there was nothing). */
+interface Replaced {
+  readonly path: string;
+  readonly before: string | undefined;
+}
+
+/** Each file with its compressed copies, copies first (a reader of the file finds copies at least as new). */
+function storedFiles(files: readonly SiteFile[]): StoredFile[] {
+  return files.flatMap((file) => withCompressedCopies(file).reverse());
+}
+
+function wantedEtags(plan: FilePlan): Map<string, string> {
+  return new Map(plan.files.map((file) => [file.path, md5Etag(file.body)]));
+}
+
+/**
+ * Whether a writer of `newer` could have left one of the `replaced` paths alone because it
+ * held what `newer` wants there when it looked: our write then replaced its bytes for good.
+ */
+function overtaken(replaced: readonly Replaced[], newer: FilePlan): boolean {
+  const wanted = wantedEtags(newer);
+  return replaced.some(({ path, before }) => wanted.get(path) === before);
 }
 
 /**
