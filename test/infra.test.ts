@@ -47,7 +47,11 @@ describe('storage', () => {
         IgnorePublicAcls: true,
         RestrictPublicBuckets: true,
       });
-      expect(bucket.Properties.BucketEncryption).toBeDefined();
+      // S3-managed keys: encrypted at rest, and ETags stay the MD5 of the bytes, which the
+      // publisher compares to skip unchanged files (docs/architecture.md, Known limits).
+      expect(bucket.Properties.BucketEncryption).toEqual({
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      });
     }
     const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
     expect(policies).toHaveLength(3);
