@@ -180,7 +180,12 @@ export function storableItem(item: FeedItem): FeedItem {
 }
 
 export type Verdict =
-  | { readonly status: 'rejected'; readonly problems: readonly ArticleProblem[] }
+  | {
+      readonly status: 'rejected';
+      readonly problems: readonly ArticleProblem[];
+      /** When the rejection no longer holds (an `updated` time in the future): look again then. */
+      readonly retryAt?: number;
+    }
   | { readonly status: 'draft'; readonly article: Article }
   | { readonly status: 'scheduled'; readonly article: Article }
   | { readonly status: 'live'; readonly article: Article; readonly memberships: readonly Membership[] };
@@ -193,7 +198,11 @@ export function classifyArticle(key: string, body: Uint8Array, config: SiteConfi
   if (article.draft) return { status: 'draft', article };
   if (article.updated !== undefined && article.updated > now && article.published <= now) {
     const message = `${new Date(article.updated).toISOString()} is in the future; updated is when the article last changed`;
-    return { status: 'rejected', problems: [{ source: key, field: 'updated', message }] };
+    return {
+      status: 'rejected',
+      problems: [{ source: key, field: 'updated', message }],
+      retryAt: article.updated,
+    };
   }
   if (article.published > now) return { status: 'scheduled', article };
   const month = monthOf(article.published);
@@ -439,7 +448,8 @@ export class Publisher {
     const empty = { etag, item: undefined, memberships: [], problems: [], publishAt: undefined };
     switch (verdict.status) {
       case 'rejected':
-        return { ...empty, status: 'rejected', problems: verdict.problems };
+        // A rejection that time ends goes in the schedule, like a held-back article.
+        return { ...empty, status: 'rejected', problems: verdict.problems, publishAt: verdict.retryAt };
       case 'draft':
         return { ...empty, status: 'draft' };
       case 'scheduled':
@@ -675,13 +685,11 @@ export class Publisher {
     for (const month of months) {
       const last = result[limit - 1]?.article;
       if (last && monthOf(last.published) > month) break;
-      const partitionKey = stateKeys.month(feed, month);
-      const partition = await this.#readJson<MonthPartition>(partitionKey);
+      const partition = await this.#readJson<MonthPartition>(stateKeys.month(feed, month));
       const candidates = Object.entries(partition?.value.members ?? {})
         .filter(([candidate]) => candidate !== excludeKey && !shown.has(candidate))
-        .map(([source, hint]) => ({ source, ...hint }))
+        .map(([source, hint]) => ({ source, published: hint.published, id: hint.id }))
         .sort(compareNewestFirst);
-      const stale: string[] = [];
       for (const candidate of candidates) {
         if (settled(candidate)) break;
         const desired = await this.#evaluate(candidate.source, undefined);
@@ -689,37 +697,10 @@ export class Publisher {
         if (desired.item && desired.memberships.some((m) => m.feed === feed)) {
           result = [...result, desired.item].sort(byAge).slice(0, limit);
         }
-        if (!isEntryOf(candidate, desired, feed, month)) stale.push(candidate.source);
       }
-      if (partition && stale.length > 0) await this.#dropStaleHints(partitionKey, partition, stale);
     }
     this.#metrics?.count('Backfills');
     return result;
-  }
-
-  /**
-   * Takes out entries that are not the current version's (a publisher of an old view that
-   * failed before cleaning up leaves them; each costs a read in every refill that meets it).
-   * Safe without a check of the article: an entry its current version's publisher wrote
-   * carries its ETag, and one it writes after our read of the partition makes our PUT fail,
-   * which is then left for another refill.
-   */
-  async #dropStaleHints(
-    partitionKey: string,
-    partition: { value: MonthPartition; etag: string },
-    stale: readonly string[],
-  ): Promise<void> {
-    const members = { ...partition.value.members };
-    for (const key of stale) delete members[key];
-    try {
-      await this.#source.put(partitionKey, JSON.stringify({ members }), {
-        contentType: JSON_TYPE,
-        ifMatch: partition.etag,
-      });
-      this.#metrics?.count('StaleHintsDropped', stale.length);
-    } catch (error) {
-      if (!(error instanceof PreconditionFailed)) throw error;
-    }
   }
 
   /**
@@ -818,7 +799,7 @@ export class Publisher {
     }
     const document = feedDocument(category, shard.items, this.#config, this.#now());
     const files = storedFiles(renderFeedFiles(folder, document));
-    return { paths: files.map((file) => file.path), files };
+    return { paths: files.map((file) => file.path), files, volatile: shard.items.length === 0 };
   }
 
   /**
@@ -844,6 +825,8 @@ export class Publisher {
       try {
         for (const { path, before } of changed) {
           const file = plan.files.find((candidate) => candidate.path === path);
+          // Noted before the request: a write whose answer is lost may still have happened.
+          replaced.push({ path, before, deleted: !file });
           if (file) {
             await this.#output.put(path, file.body, {
               contentType: file.contentType,
@@ -852,11 +835,10 @@ export class Publisher {
               ...(before ? { ifMatch: before } : { ifNoneMatch: '*' as const }),
             });
           } else {
-            // S3 has no conditional delete; a newer publisher's file we delete is put back
-            // by the check after writing (see #publishFeed).
+            // S3 has no conditional delete: this may remove a newer publisher's file, which
+            // the check after writing puts back (see overtaken).
             await this.#output.delete(path);
           }
-          replaced.push({ path, before });
         }
         return replaced;
       } catch (error) {
@@ -984,7 +966,7 @@ export class Publisher {
     for (let attempt = 1; ; attempt++) {
       const stored = await this.#readJson<Schedule>(stateKeys.schedule);
       const due = { ...(stored?.value.due ?? {}) };
-      if (desired.status === 'scheduled' && desired.publishAt !== undefined) {
+      if (desired.publishAt !== undefined) {
         if (due[key] === desired.publishAt) return;
         due[key] = desired.publishAt;
       } else {
@@ -1015,12 +997,16 @@ export class Publisher {
 interface FilePlan {
   readonly paths: readonly string[];
   readonly files: readonly StoredFile[];
+  /** The bytes depend on when they are rendered (an empty feed carries the time). */
+  readonly volatile?: boolean;
 }
 
-/** A path a writer changed, and the ETag it had before (undefined: there was nothing). */
+/** A path a writer changed (or tried to), and the ETag it had before (undefined: there was nothing). */
 interface Replaced {
   readonly path: string;
   readonly before: string | undefined;
+  /** Deleted: S3 has no conditional delete, so it may have been a newer writer's file. */
+  readonly deleted: boolean;
 }
 
 /** Each file with its compressed copies, copies first (a reader of the file finds copies at least as new). */
@@ -1037,23 +1023,10 @@ function wantedEtags(plan: FilePlan): Map<string, string> {
  * held what `newer` wants there when it looked: our write then replaced its bytes for good.
  */
 function overtaken(replaced: readonly Replaced[], newer: FilePlan): boolean {
+  // An empty site feed is stamped with the time it is rendered: ours cannot stand for theirs.
+  if (newer.volatile) return true;
   const wanted = wantedEtags(newer);
-  return replaced.some(({ path, before }) => wanted.get(path) === before);
-}
-
-/**
- * Whether a partition entry is the one the article's current version should have. An
- * entry written before entries kept the ETag is judged by what it says instead.
- */
-function isEntryOf(entry: MonthMember, current: Desired, feed: string, month: string): boolean {
-  if (entry.etag !== undefined) return entry.etag === current.etag;
-  const article = current.item?.article;
-  return (
-    article !== undefined &&
-    current.memberships.some((m) => m.feed === feed && m.month === month) &&
-    article.published === entry.published &&
-    article.id === entry.id
-  );
+  return replaced.some(({ path, before, deleted }) => deleted || wanted.get(path) === before);
 }
 
 class RetryWith extends Retry {

@@ -82,15 +82,20 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
   const reports = new Map<string, readonly ArticleProblem[]>();
   let articles = 0;
   let drafts = 0;
+  let scheduled = 0;
   let read = 0;
   let listed = 0;
 
   const consider = (key: string, body: Uint8Array, etag: string): void => {
     const verdict = classifyArticle(key, body, config, now);
-    if (verdict.status === 'rejected') reports.set(key, verdict.problems);
-    else if (verdict.status === 'draft') drafts++;
-    else if (verdict.status === 'scheduled') due[key] = verdict.article.published;
-    else {
+    if (verdict.status === 'rejected') {
+      reports.set(key, verdict.problems);
+      if (verdict.retryAt !== undefined) due[key] = verdict.retryAt;
+    } else if (verdict.status === 'draft') drafts++;
+    else if (verdict.status === 'scheduled') {
+      due[key] = verdict.article.published;
+      scheduled++;
+    } else {
       records.push({ key, memberships: verdict.memberships, id: verdict.article.id });
       const holders = idHolders.get(verdict.article.id) ?? [];
       idHolders.set(verdict.article.id, holders);
@@ -236,7 +241,7 @@ export async function rebuildAll(options: RebuildOptions): Promise<RebuildReport
     published: liveRecords.length,
     rejected: reports.size,
     drafts,
-    scheduled: Object.keys(due).length,
+    scheduled,
     feeds: feeds.size,
     written,
     deleted: stale.length,

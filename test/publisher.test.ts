@@ -72,8 +72,9 @@ function expectSameAsFromScratch(
   source: MemoryStore,
   output: MemoryStore,
   config: SiteConfig = TEST_CONFIG,
+  now = NOW,
 ): void {
-  const expected = fromScratch(source, config);
+  const expected = fromScratch(source, config, now);
   const actual = outputFiles(output);
   expect([...actual.keys()]).toEqual(storedKeys(expected));
   for (const [file, body] of actual)
@@ -237,6 +238,28 @@ describe('Publisher', () => {
     await publisher.checkIndexFiles();
     expect(output.calls.filter((call) => !call.startsWith('HEAD '))).toEqual([]);
     expectSameAsFromScratch(source, output);
+  });
+
+  it('looks again at an article rejected for an `updated` time in the future when that time comes', async () => {
+    // GIVEN an article published 1 December whose `updated` is 2 January, after now (1 January)
+    let now = NOW;
+    const { source, output, upload, publisher } = setup(TEST_CONFIG, () => now);
+    const outcome = await upload(
+      'articles/sua.md',
+      md({ title: 'Sửa', date: '2025-12-01', updated: '2026-01-02T08:00:00+07:00', category: 'Thời sự' }),
+    );
+    // THEN it is rejected, says why, and is due again at that time
+    expect(outcome).toEqual([{ key: 'articles/sua.md', ok: true, status: 'rejected' }]);
+    expect(source.text('reports/sua.md.json')).toContain('"field": "updated"');
+    const due = Date.parse('2026-01-02T01:00:00Z');
+    expect(JSON.parse(source.text(stateKeys.schedule) ?? '{}').due).toEqual({ 'articles/sua.md': due });
+    // WHEN the schedule runs after that time THEN it is published and its report goes
+    now = due;
+    expect(await publisher.publishDue()).toEqual([{ key: 'articles/sua.md', ok: true, status: 'published' }]);
+    expect(readJsonFeed(output.text('feeds/thoi-su/feed.json') ?? '').items[0]?.title).toBe('Sửa');
+    expect(source.text('reports/sua.md.json')).toBeUndefined();
+    expect(JSON.parse(source.text(stateKeys.schedule) ?? '{}').due).toEqual({});
+    expectSameAsFromScratch(source, output, TEST_CONFIG, now);
   });
 
   it('leaves a rejected article out, reports why in a file editors can read, and removes the report when fixed', async () => {

@@ -113,6 +113,11 @@ describe('feedgen rebuild', () => {
       'articles/sap-toi.md',
       '---\ntitle: Sắp tới\ndate: 2026-03-01\ncategory: Thời sự\n---\n',
     );
+    await put(
+      SOURCE,
+      'articles/sua.md',
+      '---\ntitle: Sửa\ndate: 2025-06-01\nupdated: 2099-01-01\ncategory: Thời sự\n---\n',
+    );
     await put(SOURCE, 'state/feeds/cu.json', '{}');
     await put(SOURCE, 'reports/da-xoa.md.json', '{}');
     await put(OUTPUT, 'feeds/chuyen-muc-cu/rss.xml', '<rss/>');
@@ -124,13 +129,15 @@ describe('feedgen rebuild', () => {
     expect(result.stderr).toEqual([]);
     expect(result.code).toBe(0);
     expect(result.stdout.join('')).toMatch(
-      /from 12 articles .*: 9 published, 1 rejected \(see reports\/\), 1 drafts, 1 held back; 5 feeds/,
+      /from 13 articles .*: 9 published, 2 rejected \(see reports\/\), 1 drafts, 1 held back; 5 feeds/,
     );
     await expectOutputIsFromScratch();
-    expect(await list(SOURCE, 'reports/')).toEqual(['reports/hong.md.json']);
+    expect(await list(SOURCE, 'reports/')).toEqual(['reports/hong.md.json', 'reports/sua.md.json']);
     expect(JSON.parse(await text(SOURCE, 'reports/hong.md.json')).problems[0].field).toBe('date');
     expect(JSON.parse(await text(SOURCE, 'state/schedule.json')).due).toEqual({
       'articles/sap-toi.md': Date.parse('2026-02-28T17:00:00Z'),
+      // rejected for its `updated` time: looked at again then
+      'articles/sua.md': Date.parse('2098-12-31T17:00:00Z'),
     });
     expect(await list(SOURCE, 'state/feeds/')).not.toContain('state/feeds/cu.json');
     expect(result.progress.length).toBeGreaterThan(0);
