@@ -293,11 +293,10 @@ export function stateDifferences(
 }
 
 /**
- * Month-partition entries of versions that are no longer any article's (their ETag is in no
+ * Month-partition entries that are no current member's (their article and ETag are in no
  * entry of the rebuild's partitions) left out: a publisher of an old view that fails after
- * writing its hint leaves one, by design, and refills drop them as they meet them (see
- * #dropStaleHints). A missing entry, or a current version's entry in the wrong place, still
- * counts.
+ * writing its hint leaves one, by design; it costs a read in each refill that meets it. A
+ * missing entry, or a current version's entry in the wrong place, still counts.
  */
 function withoutStaleHints(
   actual: Record<string, unknown>,
