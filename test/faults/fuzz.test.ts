@@ -622,9 +622,24 @@ describe('the incremental publisher, fuzzed against a full build', () => {
  * Every call a publisher or an editor makes to the store becomes a step fast-check's
  * scheduler orders, so any interleaving of concurrent publishers can be tried, and replayed.
  */
-function scheduledStore(store: MemoryStore, scheduler: fc.Scheduler): ObjectStore {
+/**
+ * Store calls, counted across the publishers that share the count, at which a publisher
+ * dies: the call fails before it is made (even counts) or after (odd counts: the request
+ * took effect, the answer was lost), and the event is delivered again, as SQS does.
+ */
+interface Crashes {
+  readonly at: ReadonlySet<number>;
+  calls: number;
+}
+
+function scheduledStore(store: MemoryStore, scheduler: fc.Scheduler, crashes?: Crashes): ObjectStore {
   const step = <T>(label: string, run: () => Promise<T>): Promise<T> =>
-    scheduler.schedule(Promise.resolve(label), label).then(run);
+    scheduler.schedule(Promise.resolve(label), label).then(async () => {
+      const call = crashes ? crashes.calls++ : -1;
+      if (!crashes?.at.has(call)) return run();
+      if (call % 2 === 1) await run();
+      throw new Error(`simulated crash at ${label}`);
+    });
   return {
     get: (key, options) => step(`get ${key}`, () => store.get(key, options)),
     head: (key) => step(`head ${key}`, () => store.head(key)),
@@ -640,7 +655,7 @@ function scheduledStore(store: MemoryStore, scheduler: fc.Scheduler): ObjectStor
 
 describe('concurrent incremental publishers, fuzzed against a full build', () => {
   it(
-    'uploads and deletes, each followed by its event on one of three publishers, in any interleaving of their storage calls, end as `feedgen build` of the same files',
+    'uploads and deletes, each followed by its event on one of three publishers, in any interleaving of their storage calls and with publishers dying at any call, end as `feedgen build` of the same files',
     async () => {
       const config = { ...TEST_CONFIG, itemsPerFeed: 2 };
       await fc.assert(
@@ -648,13 +663,15 @@ describe('concurrent incremental publishers, fuzzed against a full build', () =>
           fc.array(step, { minLength: 2, maxLength: 8 }),
           fc.array(step, { minLength: 1, maxLength: 4 }),
           fc.scheduler(),
-          async (before, during, scheduler) => {
+          fc.uniqueArray(fc.nat({ max: 600 }), { maxLength: 3 }),
+          async (before, during, scheduler, crashCalls) => {
+            const crashes: Crashes = { at: new Set(crashCalls), calls: 0 };
             const source = new MemoryStore();
             const output = new MemoryStore();
             const publisher = (store: ObjectStore) =>
               new Publisher({
                 source: store,
-                output: store === source ? output : scheduledStore(output, scheduler),
+                output: store === source ? output : scheduledStore(output, scheduler, crashes),
                 config,
                 now: () => NOW,
                 log: { info: () => {}, warn: () => {}, error: () => {} },
@@ -675,18 +692,19 @@ describe('concurrent incremental publishers, fuzzed against a full build', () =>
             }
             // WHEN editors change articles while three publishers take the events concurrently
             // (a failed key is delivered again, as SQS does)
-            const shared = scheduledStore(source, scheduler);
+            const shared = scheduledStore(source, scheduler, crashes);
+            const editors = scheduledStore(source, scheduler);
             const publishers = [publisher(shared), publisher(shared), publisher(shared)];
             const redelivered = before.slice(-3).map((s) => ({ s, write: false }));
             const changes = during.map((s) => ({ s, write: true }));
             const events = [...redelivered, ...changes].map(async ({ s, write: writes }, index) => {
-              if (writes) await write(shared, s);
+              if (writes) await write(editors, s);
               const key = `articles/k${s.key}.md`;
               for (let delivery = 1; ; delivery++) {
                 const [outcome] = await (publishers[index % 3] as Publisher).publish([{ key }]);
                 if (outcome?.ok) return;
-                if (delivery >= 5)
-                  throw new Error(`${key} failed five deliveries: ${JSON.stringify(outcome)}`);
+                if (delivery >= 8)
+                  throw new Error(`${key} failed eight deliveries: ${JSON.stringify(outcome)}`);
               }
             });
             let finished = false;
@@ -698,6 +716,9 @@ describe('concurrent incremental publishers, fuzzed against a full build', () =>
               else await new Promise((resolve) => setImmediate(resolve));
             }
             await all;
+            // and the schedule's minute comes round (it repairs the OPML list and the page
+            // after a publisher that died between an older list's files and its re-check)
+            await publisher(source).checkIndexFiles();
             // THEN the feeds are those a full build of the final files makes
             const articles = new Map(
               [...source.objects]
