@@ -224,8 +224,6 @@ export class Publisher {
   readonly #metrics: Metrics | undefined;
   readonly #maxRounds: number;
   readonly #sleep: (milliseconds: number) => Promise<void>;
-  /** Articles to publish again because an id they wait for was freed or taken from them. */
-  readonly #followUps = new Set<string>();
 
   constructor(options: PublisherOptions) {
     this.#source = options.source;
@@ -248,20 +246,24 @@ export class Publisher {
     const sizes = new Map<string, number | undefined>();
     for (const change of changes) sizes.set(change.key, change.size);
     const outcomes: Outcome[] = [];
+    // Articles to publish again because an id they wait for was freed or taken from them.
+    // One set per call: calls may run at once on one instance (npm start takes two batches
+    // at a time), and a failed follow-up must bring back its own batch.
+    const followUps = new Set<string>();
     for (const [key, size] of sizes) {
       if (!key.startsWith(ARTICLES_PREFIX) || !isArticleFile(key)) {
         outcomes.push({ key, ok: true, status: 'ignored' });
         continue;
       }
-      outcomes.push(await this.#publishKey(key, size));
+      outcomes.push(await this.#publishKey(key, size, followUps));
     }
     // Articles whose id claim changed hands: their turn now (their own events came and went).
     let followUpFailed = false;
-    for (let round = 0; this.#followUps.size > 0 && round < 10; round++) {
-      const keys = [...this.#followUps];
-      this.#followUps.clear();
+    for (let round = 0; followUps.size > 0 && round < 10; round++) {
+      const keys = [...followUps];
+      followUps.clear();
       for (const key of keys) {
-        const outcome = await this.#publishKey(key, undefined);
+        const outcome = await this.#publishKey(key, undefined, followUps);
         if (!outcome.ok) {
           followUpFailed = true;
           this.#log.error('could not republish an article whose id claim changed', { key });
@@ -290,12 +292,12 @@ export class Publisher {
     return this.publish(due);
   }
 
-  async #publishKey(key: string, size: number | undefined): Promise<Outcome> {
+  async #publishKey(key: string, size: number | undefined, followUps: Set<string>): Promise<Outcome> {
     const started = performance.now();
     let extra: readonly Membership[] = [];
     for (let round = 1; round <= this.#maxRounds; round++) {
       try {
-        const outcome = await this.#reconcile(key, size, extra);
+        const outcome = await this.#reconcile(key, size, extra, followUps);
         this.#log.info('published', {
           key,
           status: outcome.status,
@@ -325,6 +327,7 @@ export class Publisher {
     key: string,
     size: number | undefined,
     extra: readonly Membership[],
+    followUps: Set<string>,
   ): Promise<{ status: Status; feeds: string[] }> {
     // 1. The record first, then the article: a change committed by anyone after we read the
     //    record makes our record write fail, and we start again with fresh reads.
@@ -332,7 +335,7 @@ export class Publisher {
     const stored = await this.#readJson<ArticleRecord>(recordKey);
     const previous = stored?.value.memberships ?? [];
     const previousId = stored?.value.id;
-    let desired = await this.#evaluate(key, size);
+    let desired = await this.#evaluate(key, size, followUps);
     const touched = unionMemberships(previous, extra, desired.memberships);
 
     // 2. Intent: the record names every feed the article may be in before any is touched,
@@ -356,7 +359,7 @@ export class Publisher {
     // 3. Every feed it was or will be in.
     const feeds = [...new Set(touched.map((m) => m.feed))].sort();
     for (const feed of feeds) {
-      desired = await this.#updateShard(feed, key, size, desired, touched);
+      desired = await this.#updateShard(feed, key, size, desired, touched, followUps);
     }
 
     // 4. Commit: the record now says exactly where the article is, and which id it holds.
@@ -364,7 +367,9 @@ export class Publisher {
     // While waiters have still to be handed the id, the record keeps it: if their turn fails,
     // the redelivered event finds it here and hands the id over again.
     const handing =
-      previousId !== undefined && previousId !== holds ? await this.#releaseId(previousId, key) : false;
+      previousId !== undefined && previousId !== holds
+        ? await this.#releaseId(previousId, key, followUps)
+        : false;
     const keepId = holds ?? (handing ? previousId : undefined);
     if (!sameMemberships(desired.memberships, touched) || recordEtag === undefined || keepId !== recordId) {
       if (desired.memberships.length === 0 && keepId === undefined) {
@@ -420,7 +425,7 @@ export class Publisher {
   }
 
   /** What the article's current bytes say should be published. */
-  async #evaluate(key: string, size: number | undefined): Promise<Desired> {
+  async #evaluate(key: string, size: number | undefined, followUps: Set<string>): Promise<Desired> {
     const empty = { item: undefined, memberships: [], problems: [], publishAt: undefined };
     // The event's size is of the version it announced; a later upload may have replaced it.
     const current =
@@ -440,7 +445,7 @@ export class Publisher {
     const object = await this.#source.get(key);
     if (object === undefined || object === NOT_MODIFIED)
       return { ...empty, status: 'deleted', etag: undefined };
-    return this.#claimId(key, this.#evaluateBytes(key, object.body, object.etag));
+    return this.#claimId(key, this.#evaluateBytes(key, object.body, object.etag), followUps);
   }
 
   #evaluateBytes(key: string, body: Uint8Array, etag: string): Desired {
@@ -476,6 +481,7 @@ export class Publisher {
     size: number | undefined,
     desired: Desired,
     touched: readonly Membership[],
+    followUps: Set<string>,
   ): Promise<Desired> {
     let current = desired;
     // The hints before the window: a refill that reads the window after our write must find
@@ -486,11 +492,16 @@ export class Publisher {
     let hinted = current.etag;
     for (let attempt = 1; ; attempt++) {
       const stored = await this.#readJson<ShardState>(stateKeys.shard(feed));
-      current = await this.#refresh(key, size, current);
+      current = await this.#refresh(key, size, current, followUps);
       if (!current.memberships.every((m) => touched.some((t) => t.feed === m.feed && t.month === m.month))) {
         // The article changed under us to join feeds not in the plan: go round again.
         throw new RetryWith(unionMemberships(touched, current.memberships));
       }
+      // The verdict rests on the id claim too: checked between the window's read and write,
+      // as the bytes are, so a publisher that took the id over republishes this article
+      // after our write, or makes it fail. (A check only at the end would leave a window
+      // placed on an old claim if we died first, outside what the record then names.)
+      await this.#checkClaim(current, key, unionMemberships(touched, current.memberships));
       if (current.etag !== hinted) {
         await this.#updateHints(feed, key, current, touched);
         hinted = current.etag;
@@ -512,7 +523,7 @@ export class Publisher {
         const placed = mine && compareNewestFirst(mine.article, threshold) <= 0;
         items = placed ? [...rest, mine].sort(byAge) : rest;
         if (items.length < limit) {
-          items = await this.#backfill(feed, items, key);
+          items = await this.#backfill(feed, items, key, followUps);
           if (mine && !placed) items = [...items, mine].sort(byAge);
         }
       }
@@ -542,13 +553,18 @@ export class Publisher {
   }
 
   /** The article again, if it changed since we read it (a cheap 304 otherwise). */
-  async #refresh(key: string, size: number | undefined, desired: Desired): Promise<Desired> {
-    if (desired.etag === undefined) return this.#evaluate(key, size);
+  async #refresh(
+    key: string,
+    size: number | undefined,
+    desired: Desired,
+    followUps: Set<string>,
+  ): Promise<Desired> {
+    if (desired.etag === undefined) return this.#evaluate(key, size, followUps);
     const object = await this.#source.get(key, { ifNoneMatch: desired.etag });
     if (object === NOT_MODIFIED) return desired;
     if (object === undefined)
       return { ...desired, status: 'deleted', etag: undefined, item: undefined, memberships: [] };
-    return this.#claimId(key, this.#evaluateBytes(key, object.body, object.etag));
+    return this.#claimId(key, this.#evaluateBytes(key, object.body, object.etag), followUps);
   }
 
   /**
@@ -557,7 +573,7 @@ export class Publisher {
    * rejected and waits; an earlier one takes the id over and the holder is published again
    * (and rejected). Claims of articles that no longer have the id are taken over.
    */
-  async #claimId(key: string, desired: Desired): Promise<Desired> {
+  async #claimId(key: string, desired: Desired, followUps: Set<string>): Promise<Desired> {
     const id = desired.status === 'live' ? desired.item?.article.id : undefined;
     if (id === undefined) return desired;
     const claimKey = stateKeys.id(id);
@@ -567,18 +583,18 @@ export class Publisher {
       let next: IdClaim;
       let verdict: Desired = desired;
       if (claim?.owner === key) {
-        for (const waiter of claim.waiting) this.#followUps.add(waiter);
+        for (const waiter of claim.waiting) followUps.add(waiter);
         return desired;
       }
       if (!claim) {
         next = { owner: key, waiting: [] };
       } else if (!(await this.#holdsId(claim.owner, id))) {
         next = { owner: key, waiting: claim.waiting.filter((k) => k !== key) };
-        for (const waiter of next.waiting) this.#followUps.add(waiter);
+        for (const waiter of next.waiting) followUps.add(waiter);
       } else if (key < claim.owner) {
         next = { owner: key, waiting: [...claim.waiting.filter((k) => k !== key), claim.owner] };
         // The old holder is taken out; the others' reports must name the new holder.
-        for (const waiter of next.waiting) this.#followUps.add(waiter);
+        for (const waiter of next.waiting) followUps.add(waiter);
       } else {
         verdict = {
           ...desired,
@@ -630,7 +646,7 @@ export class Publisher {
 
   /** `key` no longer holds `id`: free it, and let the articles waiting for it try again. */
   /** Returns whether articles were waiting for the id and have been queued to take it. */
-  async #releaseId(id: string, key: string): Promise<boolean> {
+  async #releaseId(id: string, key: string, followUps: Set<string>): Promise<boolean> {
     const claimKey = stateKeys.id(id);
     for (let attempt = 1; ; attempt++) {
       const stored = await this.#readJson<IdClaim>(claimKey);
@@ -639,7 +655,7 @@ export class Publisher {
       if (claim.owner !== key && !claim.waiting.includes(key)) return false;
       const waiting = claim.waiting.filter((k) => k !== key);
       // The first waiter published next takes the claim over: its holder no longer has the id.
-      if (claim.owner === key) for (const waiter of waiting) this.#followUps.add(waiter);
+      if (claim.owner === key) for (const waiter of waiting) followUps.add(waiter);
       try {
         await this.#source.put(claimKey, JSON.stringify({ owner: claim.owner, waiting } satisfies IdClaim), {
           contentType: JSON_TYPE,
@@ -662,7 +678,12 @@ export class Publisher {
    * (hints are written before the window, see #updateHints), and it will place the article
    * itself, after this write or by making this write fail.
    */
-  async #backfill(feed: string, items: FeedItem[], excludeKey: string): Promise<FeedItem[]> {
+  async #backfill(
+    feed: string,
+    items: FeedItem[],
+    excludeKey: string,
+    followUps: Set<string>,
+  ): Promise<FeedItem[]> {
     const limit = this.#config.itemsPerFeed;
     const shown = new Set(items.map((item) => item.article.source));
     const oldest = items.at(-1)?.article;
@@ -692,7 +713,7 @@ export class Publisher {
         .sort(compareNewestFirst);
       for (const candidate of candidates) {
         if (settled(candidate)) break;
-        const desired = await this.#evaluate(candidate.source, undefined);
+        const desired = await this.#evaluate(candidate.source, undefined, followUps);
         shown.add(candidate.source);
         if (desired.item && desired.memberships.some((m) => m.feed === feed)) {
           result = [...result, desired.item].sort(byAge).slice(0, limit);
