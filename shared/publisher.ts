@@ -582,6 +582,7 @@ export class Publisher {
       const claim = stored?.value;
       let next: IdClaim;
       let verdict: Desired = desired;
+      let handOver: readonly string[] = [];
       if (claim?.owner === key) {
         for (const waiter of claim.waiting) followUps.add(waiter);
         return desired;
@@ -590,11 +591,11 @@ export class Publisher {
         next = { owner: key, waiting: [] };
       } else if (!(await this.#holdsId(claim.owner, id))) {
         next = { owner: key, waiting: claim.waiting.filter((k) => k !== key) };
-        for (const waiter of next.waiting) followUps.add(waiter);
+        handOver = next.waiting;
       } else if (key < claim.owner) {
         next = { owner: key, waiting: [...claim.waiting.filter((k) => k !== key), claim.owner] };
         // The old holder is taken out; the others' reports must name the new holder.
-        for (const waiter of next.waiting) followUps.add(waiter);
+        handOver = next.waiting;
       } else {
         verdict = {
           ...desired,
@@ -615,10 +616,12 @@ export class Publisher {
         next = { owner: claim.owner, waiting: [...claim.waiting, key] };
       }
       try {
+        await this.#scheduleFollowUps(handOver);
         await this.#source.put(claimKey, JSON.stringify(next), {
           contentType: JSON_TYPE,
           ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
         });
+        for (const waiter of handOver) followUps.add(waiter);
         return verdict;
       } catch (error) {
         if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
@@ -655,12 +658,14 @@ export class Publisher {
       if (claim.owner !== key && !claim.waiting.includes(key)) return false;
       const waiting = claim.waiting.filter((k) => k !== key);
       // The first waiter published next takes the claim over: its holder no longer has the id.
-      if (claim.owner === key) for (const waiter of waiting) followUps.add(waiter);
+      const handOver = claim.owner === key ? waiting : [];
       try {
+        await this.#scheduleFollowUps(handOver);
         await this.#source.put(claimKey, JSON.stringify({ owner: claim.owner, waiting } satisfies IdClaim), {
           contentType: JSON_TYPE,
           ifMatch: stored.etag,
         });
+        for (const waiter of handOver) followUps.add(waiter);
         return claim.owner === key && waiting.length > 0;
       } catch (error) {
         if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
@@ -980,6 +985,34 @@ export class Publisher {
       });
     } else if (await this.#source.head(reportKey)) {
       await this.#source.delete(reportKey);
+    }
+  }
+
+  /**
+   * Puts articles whose turn a claim change gives them in the schedule, due now, before the
+   * change is written: they are published again at the end of this call, and if that fails
+   * or we die first, the schedule's next minute does it (a redelivery of our batch might not
+   * lead back to the claim, when a refill's read of another article changed it). Their own
+   * publish takes the entry out again.
+   */
+  async #scheduleFollowUps(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const now = this.#now();
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.#readJson<Schedule>(stateKeys.schedule);
+      const due = { ...(stored?.value.due ?? {}) };
+      if (keys.every((key) => (due[key] ?? Number.POSITIVE_INFINITY) <= now)) return;
+      for (const key of keys) due[key] = Math.min(due[key] ?? now, now);
+      try {
+        await this.#source.put(stateKeys.schedule, JSON.stringify({ due }), {
+          contentType: JSON_TYPE,
+          ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
+        await this.#sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
+      }
     }
   }
 
