@@ -879,23 +879,22 @@ export class Publisher {
 
   /**
    * Keeps the list of categories (for the OPML list and the page) in step with a category's
-   * feed. A publisher whose feed names the category as the list does writes nothing, so one
-   * that changes the name (or empties the category) from an older revision could undo a
-   * newer state it never saw: after its write it reads the feed again, and if the feed has
-   * moved on, brings the list up to that state too.
+   * feed. Each entry records the newest window revision it reflects, and every window
+   * commit moves it forward, even when the name stays: so an entry only ever moves to a
+   * newer window, and a publisher that read an older window can never undo a newer one.
+   * (Skipping unchanged names saved a write, but then the one that changes a name from an
+   * older revision had to re-read the window afterwards, and dying before that left the
+   * list wrong.) The OPML list and the page are written only when the names change.
    */
-  async #updateRegistry(committed: ShardState): Promise<void> {
-    let shard = committed;
+  async #updateRegistry(shard: ShardState): Promise<void> {
+    const name = shard.items[0]?.article.categories.find((c) => c.slug === shard.feed)?.name;
     for (let attempt = 1; ; attempt++) {
-      if (attempt > 20)
-        throw new Error(`${stateKeys.registry} kept changing while the category list was written`);
-      const name = shard.items[0]?.article.categories.find((c) => c.slug === shard.feed)?.name;
       const stored = await this.#readJson<Registry>(stateKeys.registry);
       const categories = { ...(stored?.value.categories ?? {}) };
       const entry = categories[shard.feed];
-      // The list is as it should be (its files are checked every minute, see checkIndexFiles).
       if (entry && entry.shardRevision >= shard.revision) return;
-      if ((entry?.name ?? undefined) === name) return;
+      if (!entry && name === undefined) return;
+      const renamed = (entry?.name ?? undefined) !== name;
       categories[shard.feed] = { name: name ?? null, shardRevision: shard.revision };
       const next: Registry = { revision: (stored?.value.revision ?? 0) + 1, categories };
       let etag: string;
@@ -905,14 +904,12 @@ export class Publisher {
           ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
         }));
       } catch (error) {
-        if (!(error instanceof PreconditionFailed)) throw error;
+        if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
         await this.#sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
         continue;
       }
-      await this.#publishIndex(next, etag);
-      const latest = await this.#readJson<ShardState>(stateKeys.shard(shard.feed));
-      if (!latest || latest.value.revision <= shard.revision) return;
-      shard = latest.value;
+      if (renamed) await this.#publishIndex(next, etag);
+      return;
     }
   }
 
@@ -945,22 +942,30 @@ export class Publisher {
     await this.#publishIndex(empty, etag);
   }
 
-  /** Writes the OPML list and the page for `registry`, committed with `etag`, as #publishFeed does for a feed. */
+  /**
+   * Writes the OPML list and the page for `registry`, committed with `etag`. The list is
+   * written on every window commit, and only a writer that changed a name writes the files,
+   * so while the list moves on under us we carry on with the newest one, until our files
+   * are the current list's. Under a long burst we give up after some rounds: the schedule's
+   * minute (checkIndexFiles) finishes the job.
+   */
   async #publishIndex(committed: Registry, committedEtag: string): Promise<void> {
     let plan = this.#indexFiles(committed);
     let etag = committedEtag;
-    for (let round = 1; ; round++) {
-      const replaced = await this.#applyFiles(plan, stateKeys.registry, etag);
-      if (replaced.length === 0 || (await this.#stillCurrent(stateKeys.registry, etag))) return;
+    for (let round = 1; round <= 20; round++) {
+      await this.#applyFiles(plan, stateKeys.registry, etag);
+      if (await this.#stillCurrent(stateKeys.registry, etag)) return;
       const latest = await this.#readJson<Registry>(stateKeys.registry);
       if (!latest) return;
-      const next = this.#indexFiles(latest.value);
-      if (!overtaken(replaced, next)) return;
-      if (round >= 20)
-        throw new Error(`${stateKeys.registry} kept changing while the category list was written`);
-      plan = next;
+      plan = this.#indexFiles(latest.value);
       etag = latest.etag;
     }
+    this.#log.warn(
+      'the category list kept changing while its files were written; the schedule will finish them',
+      {
+        key: stateKeys.registry,
+      },
+    );
   }
 
   #indexFiles(registry: Registry): FilePlan {
