@@ -1003,35 +1003,32 @@ export class Publisher {
   async #scheduleFollowUps(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     const now = this.#now();
-    for (let attempt = 1; ; attempt++) {
-      const stored = await this.#readJson<Schedule>(stateKeys.schedule);
-      const due = { ...(stored?.value.due ?? {}) };
-      if (keys.every((key) => (due[key] ?? Number.POSITIVE_INFINITY) <= now)) return;
+    await this.#changeSchedule((due) => {
+      if (keys.every((key) => (due[key] ?? Number.POSITIVE_INFINITY) <= now)) return false;
       for (const key of keys) due[key] = Math.min(due[key] ?? now, now);
-      try {
-        await this.#source.put(stateKeys.schedule, JSON.stringify({ due }), {
-          contentType: JSON_TYPE,
-          ...(stored ? { ifMatch: stored.etag } : { ifNoneMatch: '*' as const }),
-        });
-        return;
-      } catch (error) {
-        if (!(error instanceof PreconditionFailed) || attempt >= 20) throw error;
-        await this.#sleep(Math.min(500, 10 * 2 ** attempt) * Math.random());
-      }
-    }
+      return true;
+    });
   }
 
   async #updateSchedule(key: string, desired: Desired): Promise<void> {
+    await this.#changeSchedule((due) => {
+      if (desired.publishAt === undefined) {
+        if (due[key] === undefined) return false;
+        delete due[key];
+      } else {
+        if (due[key] === desired.publishAt) return false;
+        due[key] = desired.publishAt;
+      }
+      return true;
+    });
+  }
+
+  /** Read-modify-write of the schedule; `change` edits a copy and says whether to write it. */
+  async #changeSchedule(change: (due: Record<string, number>) => boolean): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const stored = await this.#readJson<Schedule>(stateKeys.schedule);
       const due = { ...(stored?.value.due ?? {}) };
-      if (desired.publishAt !== undefined) {
-        if (due[key] === desired.publishAt) return;
-        due[key] = desired.publishAt;
-      } else {
-        if (due[key] === undefined) return;
-        delete due[key];
-      }
+      if (!change(due)) return;
       try {
         await this.#source.put(stateKeys.schedule, JSON.stringify({ due }), {
           contentType: JSON_TYPE,

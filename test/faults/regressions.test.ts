@@ -22,6 +22,22 @@ function md(title: string, date: string, extra = ''): string {
   return `---\ntitle: ${title}\ndate: ${date}\ncategory: Thời sự\n${extra}---\nNội dung ${title}.\n`;
 }
 
+/**
+ * A place where a store call waits: the call runs `reached()` and awaits `released`; the
+ * test awaits `paused`, does what must happen meanwhile, then calls `release()`.
+ */
+function pausePoint() {
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let reached: () => void = () => {};
+  const paused = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  return { release: () => release(), released, reached: () => reached(), paused };
+}
+
 function setup(config = TEST_CONFIG, source: ObjectStore = new MemoryStore()) {
   const memory = source instanceof MemoryStore ? source : undefined;
   const output = new MemoryStore();
@@ -228,14 +244,7 @@ describe('found by the fault tests', () => {
     const { publisher, output, differences } = setup(TEST_CONFIG, source);
     await source.put('articles/b.md', md('B', '2025-06-01', id), { contentType: 'text/markdown' });
     await publisher.publish([{ key: 'articles/b.md' }]);
-    let release: () => void = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let reached: () => void = () => {};
-    const paused = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
+    const { release, released, reached, paused } = pausePoint();
     const pausing = new Proxy(source, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
@@ -284,14 +293,7 @@ describe('found by the fault tests', () => {
     }
     // WHEN publisher A, with k's June version, pauses before it writes k's June hint; k is
     // re-dated to April and published by another publisher; then A writes its hint and dies
-    let release: () => void = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let reached: () => void = () => {};
-    const paused = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
+    const { release, released, reached, paused } = pausePoint();
     let hinted = false;
     let dead = false;
     const dying = new Proxy(source, {
@@ -340,14 +342,7 @@ describe('found by the fault tests', () => {
     await source.put('articles/x.md', md('X', '2025-05-10'), { contentType: 'text/markdown' });
     await publisher.publish([{ key: 'articles/x.md' }]);
     await source.delete('articles/x.md');
-    let release: () => void = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let reached: () => void = () => {};
-    const paused = new Promise<void>((resolve) => {
-      reached = resolve;
-    });
+    const { release, released, reached, paused } = pausePoint();
     let waited = false;
     const pausing = new Proxy(output, {
       get(target, property, receiver) {
