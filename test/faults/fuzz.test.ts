@@ -515,7 +515,27 @@ describe('every renderer, fuzzed', () => {
 // ---------------------------------------------------------------------------------------
 // The incremental publisher against a full build
 
-/** The publisher's state (windows, records, partitions, claims, schedule, reports) is what `feedgen rebuild` makes. */
+/**
+ * The feeds are what `feedgen build` makes of the bucket's articles, and the publisher's
+ * state (windows, records, partitions, claims, schedule, reports) what `feedgen rebuild`
+ * makes. A site none of whose articles was ever live has no files yet: nothing to compare.
+ */
+async function expectSameAsBuildAndRebuild(
+  source: MemoryStore,
+  output: MemoryStore,
+  config: SiteConfig,
+): Promise<void> {
+  await expectSameAsRebuild(source, config);
+  const articles = new Map(
+    [...source.objects]
+      .filter(([key]) => key.startsWith('articles/'))
+      .map(([key, entry]) => [key, entry.body]),
+  );
+  const stored = new Map([...output.objects].map(([key, entry]) => [key, entry.body]));
+  if (stored.size === 0) return;
+  expect(siteDifferences(fromScratch(articles, config, NOW), stored)).toEqual([]);
+}
+
 async function expectSameAsRebuild(source: MemoryStore, config: SiteConfig): Promise<void> {
   const reference = await rebuildReference(source, config, NOW);
   const state = new Map(
@@ -599,16 +619,7 @@ describe('the incremental publisher, fuzzed against a full build', () => {
               const outcomes = await publisher.publish(batch.map((s) => ({ key: `articles/k${s.key}.md` })));
               expect(outcomes.filter((o) => !o.ok)).toEqual([]);
             }
-            const articles = new Map(
-              [...source.objects]
-                .filter(([key]) => key.startsWith('articles/'))
-                .map(([key, entry]) => [key, entry.body]),
-            );
-            const stored = new Map([...output.objects].map(([key, entry]) => [key, entry.body]));
-            await expectSameAsRebuild(source, config);
-            // (a site none of whose articles was ever live has no files yet: nothing to compare)
-            if (stored.size === 0) return;
-            expect(siteDifferences(fromScratch(articles, config, NOW), stored)).toEqual([]);
+            await expectSameAsBuildAndRebuild(source, output, config);
           },
         ),
         settings(800),
@@ -724,15 +735,7 @@ describe('concurrent incremental publishers, fuzzed against a full build', () =>
             expect((await minute.publishDue()).filter((outcome) => !outcome.ok)).toEqual([]);
             await minute.checkIndexFiles();
             // THEN the feeds are those a full build of the final files makes
-            const articles = new Map(
-              [...source.objects]
-                .filter(([key]) => key.startsWith('articles/'))
-                .map(([key, entry]) => [key, entry.body]),
-            );
-            const stored = new Map([...output.objects].map(([key, entry]) => [key, entry.body]));
-            await expectSameAsRebuild(source, config);
-            if (stored.size === 0) return;
-            expect(siteDifferences(fromScratch(articles, config, NOW), stored)).toEqual([]);
+            await expectSameAsBuildAndRebuild(source, output, config);
           },
         ),
         settings(500),
