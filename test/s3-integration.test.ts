@@ -12,6 +12,7 @@ import { encodeS3Key } from '../functions/lib/events';
 import { jsonLogger } from '../functions/lib/logger';
 import { S3Store } from '../functions/lib/s3-store';
 import { createPublishHandler } from '../functions/publish';
+import { sqsRecord } from '../local/event-queue';
 import type { SiteConfig } from '../shared/config';
 import { Publisher } from '../shared/publisher';
 import { TEST_CONFIG } from './helpers/articles';
@@ -58,24 +59,16 @@ function drainEvents(batchSize = 10): SQSEvent[] {
   const batches: SQSEvent[] = [];
   for (let i = 0; i < records.length; i += batchSize) {
     batches.push({
-      Records: records.slice(i, i + batchSize).map((record, j) => ({
-        messageId: `m-${i + j}`,
-        receiptHandle: 'r',
-        body: JSON.stringify({
-          Records: [
+      Records: records
+        .slice(i, i + batchSize)
+        .map((record, j) =>
+          sqsRecord(`m-${i + j}`, [
             {
               ...record,
               s3: { ...record.s3, object: { ...record.s3.object, key: encodeS3Key(record.s3.object.key) } },
             },
-          ],
-        }),
-        attributes: {} as SQSEvent['Records'][number]['attributes'],
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:local:000000000000:feedgen',
-        awsRegion: 'us-east-1',
-      })),
+          ]),
+        ),
     });
   }
   return batches;

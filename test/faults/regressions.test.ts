@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { createPublishHandler } from '../../functions/publish';
+import { sqsRecord } from '../../local/event-queue';
 import { SOURCE_BUCKET, startLocalStack } from '../../local/stack';
 import { MemoryStore } from '../../shared/memory-store';
 import { type Logger, Publisher } from '../../shared/publisher';
@@ -20,6 +21,31 @@ const quiet: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
 function md(title: string, date: string, extra = ''): string {
   return `---\ntitle: ${title}\ndate: ${date}\ncategory: Thời sự\n${extra}---\nNội dung ${title}.\n`;
+}
+
+type StoreMethod = 'get' | 'head' | 'put' | 'delete';
+type Hook = (method: StoreMethod, key: string) => void | Promise<void>;
+
+/**
+ * `store` with `before` awaited ahead of each get, head, put and delete, and `after` once
+ * one has returned: to make a publisher fail, wait or die at a chosen call.
+ */
+function hooked(store: MemoryStore, hooks: { before?: Hook; after?: Hook }): MemoryStore {
+  const methods = new Set<unknown>(['get', 'head', 'put', 'delete']);
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (!methods.has(property)) return value.bind(target);
+      const method = property as StoreMethod;
+      return async (key: string, ...rest: unknown[]) => {
+        await hooks.before?.(method, key);
+        const result = await value.call(target, key, ...rest);
+        await hooks.after?.(method, key);
+        return result;
+      };
+    },
+  });
 }
 
 /**
@@ -123,21 +149,15 @@ describe('found by the fault tests', () => {
     // GIVEN a.md holds an id and b.md (later by path) waits for it, rejected
     const source = new MemoryStore();
     let failReadsOf: string | undefined;
-    const flaky = new Proxy(source, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function') return value;
-        if (property !== 'get') return value.bind(target);
-        return async (key: string, options?: { ifNoneMatch?: string }) => {
-          if (key === failReadsOf)
-            throw Object.assign(new Error('SlowDown'), {
-              name: 'SlowDown',
-              $metadata: { httpStatusCode: 503 },
-            });
-          return value.call(target, key, options);
-        };
+    const flaky = hooked(source, {
+      before: (method, key) => {
+        if (method === 'get' && key === failReadsOf)
+          throw Object.assign(new Error('SlowDown'), {
+            name: 'SlowDown',
+            $metadata: { httpStatusCode: 503 },
+          });
       },
-    }) as MemoryStore;
+    });
     const { publisher, differences } = setup(TEST_CONFIG, flaky);
     const id = 'id: tag:baohatinh.vn,2025:cho\n';
     await source.put('articles/a.md', md('A', '2025-06-01', id), { contentType: 'text/markdown' });
@@ -150,19 +170,9 @@ describe('found by the fault tests', () => {
     const handler = createPublishHandler({ publisher, log: quiet });
     const event: SQSEvent = {
       Records: [
-        {
-          messageId: 'delete-a',
-          receiptHandle: 'r',
-          body: JSON.stringify({
-            Records: [{ eventName: 'ObjectRemoved:Delete', s3: { object: { key: 'articles/a.md' } } }],
-          }),
-          attributes: {} as SQSEvent['Records'][number]['attributes'],
-          messageAttributes: {},
-          md5OfBody: '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: 'arn:aws:sqs:local:000000000000:feedgen',
-          awsRegion: 'us-east-1',
-        },
+        sqsRecord('delete-a', [
+          { eventName: 'ObjectRemoved:Delete', s3: { object: { key: 'articles/a.md' } } },
+        ]),
       ],
     };
     const result = await handler(event);
@@ -204,23 +214,17 @@ describe('found by the fault tests', () => {
     const later = md('Sắp', '2026-01-02T08:00:00+07:00');
     let publisherB: Publisher | undefined;
     let interleaved = false;
-    const slowA = new Proxy(source, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function') return value;
-        if (property !== 'get') return value.bind(target);
-        return async (key: string, options?: { ifNoneMatch?: string }) => {
-          if (key === 'state/schedule.json' && !interleaved) {
-            interleaved = true;
-            await source.put('articles/sap.md', later, { contentType: 'text/markdown' });
-            expect(await publisherB?.publish([{ key: 'articles/sap.md' }])).toEqual([
-              { key: 'articles/sap.md', ok: true, status: 'scheduled' },
-            ]);
-          }
-          return value.call(target, key, options);
-        };
+    const slowA = hooked(source, {
+      before: async (method, key) => {
+        if (method === 'get' && key === 'state/schedule.json' && !interleaved) {
+          interleaved = true;
+          await source.put('articles/sap.md', later, { contentType: 'text/markdown' });
+          expect(await publisherB?.publish([{ key: 'articles/sap.md' }])).toEqual([
+            { key: 'articles/sap.md', ok: true, status: 'scheduled' },
+          ]);
+        }
       },
-    }) as MemoryStore;
+    });
     const a = setup(TEST_CONFIG, slowA);
     publisherB = new Publisher({ source, output: a.output, config: TEST_CONFIG, now: () => NOW, log: quiet });
     await source.put('articles/sap.md', md('Sắp', '2025-06-01'), { contentType: 'text/markdown' });
@@ -245,20 +249,14 @@ describe('found by the fault tests', () => {
     await source.put('articles/b.md', md('B', '2025-06-01', id), { contentType: 'text/markdown' });
     await publisher.publish([{ key: 'articles/b.md' }]);
     const { release, released, reached, paused } = pausePoint();
-    const pausing = new Proxy(source, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function') return value;
-        if (property !== 'head') return value.bind(target);
-        return async (key: string) => {
-          if (key === 'reports/b.md.json') {
-            reached();
-            await released;
-          }
-          return value.call(target, key);
-        };
+    const pausing = hooked(source, {
+      before: async (method, key) => {
+        if (method === 'head' && key === 'reports/b.md.json') {
+          reached();
+          await released;
+        }
       },
-    }) as MemoryStore;
+    });
     const y = new Publisher({ source: pausing, output, config: TEST_CONFIG, now: () => NOW, log: quiet });
     const yDone = y.publish([{ key: 'articles/b.md' }]);
     await paused;
@@ -296,24 +294,20 @@ describe('found by the fault tests', () => {
     const { release, released, reached, paused } = pausePoint();
     let hinted = false;
     let dead = false;
-    const dying = new Proxy(source, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function' || property === 'list') return value;
-        return async (key: string, ...rest: unknown[]) => {
-          if (dead) throw new Error('simulated crash');
-          if (property === 'get' && key === 'state/months/_site/2025-06.json' && !hinted) {
-            hinted = true;
-            reached();
-            await released;
-          }
-          const result = await value.call(target, key, ...rest);
-          // It dies right after writing the hint, before it can see the article changed.
-          if (property === 'put' && key === 'state/months/_site/2025-06.json') dead = true;
-          return result;
-        };
+    const dying = hooked(source, {
+      before: async (method, key) => {
+        if (dead) throw new Error('simulated crash');
+        if (method === 'get' && key === 'state/months/_site/2025-06.json' && !hinted) {
+          hinted = true;
+          reached();
+          await released;
+        }
       },
-    }) as MemoryStore;
+      // It dies right after writing the hint, before it can see the article changed.
+      after: (method, key) => {
+        if (method === 'put' && key === 'state/months/_site/2025-06.json') dead = true;
+      },
+    });
     const a = new Publisher({ source: dying, output, config, now: () => NOW, log: quiet });
     const aDone = a.publish([{ key: 'articles/k.md' }]);
     await paused;
@@ -344,21 +338,15 @@ describe('found by the fault tests', () => {
     await source.delete('articles/x.md');
     const { release, released, reached, paused } = pausePoint();
     let waited = false;
-    const pausing = new Proxy(output, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function') return value;
-        if (property !== 'delete') return value.bind(target);
-        return async (key: string) => {
-          if (!waited && key.startsWith('feeds/thoi-su/')) {
-            waited = true;
-            reached();
-            await released;
-          }
-          return value.call(target, key);
-        };
+    const pausing = hooked(output, {
+      before: async (method, key) => {
+        if (method === 'delete' && !waited && key.startsWith('feeds/thoi-su/')) {
+          waited = true;
+          reached();
+          await released;
+        }
       },
-    }) as MemoryStore;
+    });
     const a = new Publisher({ source, output: pausing, config: TEST_CONFIG, now: () => NOW, log: quiet });
     const aDone = a.publish([{ key: 'articles/x.md' }]);
     await paused;
