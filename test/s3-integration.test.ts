@@ -59,16 +59,14 @@ function drainEvents(batchSize = 10): SQSEvent[] {
   const batches: SQSEvent[] = [];
   for (let i = 0; i < records.length; i += batchSize) {
     batches.push({
-      Records: records
-        .slice(i, i + batchSize)
-        .map((record, j) =>
-          sqsRecord(`m-${i + j}`, [
-            {
-              ...record,
-              s3: { ...record.s3, object: { ...record.s3.object, key: encodeS3Key(record.s3.object.key) } },
-            },
-          ]),
-        ),
+      Records: records.slice(i, i + batchSize).map((record, j) =>
+        sqsRecord(`m-${i + j}`, [
+          {
+            ...record,
+            s3: { ...record.s3, object: { ...record.s3.object, key: encodeS3Key(record.s3.object.key) } },
+          },
+        ]),
+      ),
     });
   }
   return batches;
