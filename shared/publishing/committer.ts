@@ -1,0 +1,301 @@
+import { isArticleFile } from '../article';
+import type { StoredFile } from '../compression';
+import type { SiteConfig } from '../config';
+import { decide, type Decision, type Status } from './decide';
+import { Directory } from './directory';
+import { ArticleMoved, updateFeeds } from './feed-step';
+import { feedFiles, feedOfPath, indexFiles } from './files';
+import { ARTICLES_PREFIX, JSON_TYPE, MANIFEST_KEY, reportKey } from './layout';
+import { type Clock, type Logger, type Metrics, type ObjectStore, PreconditionFailed } from './ports';
+import { type ArticleRead, readArticle } from './read-articles';
+import { fileDigests, reconcileFiles, reconcileReports } from './reconciler';
+import { reportBody } from './reports';
+import { type Manifest, md5Hex, StateMoved, StateStore } from './state';
+
+/** What an event said about one key; `size` lets an oversized object be refused unread. */
+export interface ChangedKey {
+  readonly key: string;
+  readonly size?: number;
+}
+
+/** One delivery to the writer: S3's events, the minute's tick, a rebuild, or any mix. */
+export interface Batch {
+  readonly changes: readonly ChangedKey[];
+  /** The minute's tick: scheduled articles, the reports check and the clean-up of old state. */
+  readonly tick?: boolean;
+  /** Build the whole state again from the articles (the bucket is listed). */
+  readonly rebuild?: boolean;
+}
+
+export interface KeyOutcome {
+  readonly key: string;
+  readonly status: Status | 'ignored';
+  /** The feeds it is listed in now. */
+  readonly feeds: readonly string[];
+}
+
+export interface BatchResult {
+  /** The manifest generation the files now show. */
+  readonly generation: number;
+  readonly committed: boolean;
+  readonly outcomes: readonly KeyOutcome[];
+  readonly filesWritten: number;
+  readonly filesDeleted: number;
+  readonly attempts: number;
+}
+
+export interface CommitterOptions {
+  /** Holds articles/ (read), state/ and reports/ (read and written). */
+  readonly source: ObjectStore;
+  /** Holds feeds/ (written). */
+  readonly output: ObjectStore;
+  readonly config: SiteConfig;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly metrics?: Metrics;
+  /** Attempts before the batch fails (and goes back to the queue) when other writers keep committing first. */
+  readonly maxAttempts?: number;
+  readonly sleep?: (milliseconds: number) => Promise<void>;
+}
+
+/** Superseded state objects are deleted by the first tick this long after: readers of an older manifest finish first. */
+export const GARBAGE_GRACE_MS = 5 * 60_000;
+const READ_CONCURRENCY = 16;
+
+/**
+ * The one writer of a site: applies a whole batch at once. Each changed article is read
+ * once, every change is applied to the state in memory, each affected feed is assembled
+ * once, and the new state is committed by one conditional write of the manifest; then the
+ * files are brought to what the manifest says. A writer that lost its turn gets 412 on the
+ * manifest and starts over from the newer state; one that dies anywhere leaves either the
+ * old commit or the new one, and the reconciler finishes the files on the next batch or tick.
+ */
+export class Committer {
+  readonly #options: CommitterOptions;
+  readonly #state: StateStore;
+
+  constructor(options: CommitterOptions) {
+    this.#options = options;
+    this.#state = new StateStore(options.source);
+  }
+
+  async apply(batch: Batch): Promise<BatchResult> {
+    const moved = new Set<string>();
+    const orphans: string[] = [];
+    const maxAttempts = this.#options.maxAttempts ?? 6;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { ...(await this.#attempt(batch, moved, orphans)), attempts: attempt };
+      } catch (error) {
+        if (error instanceof ArticleMoved) moved.add(error.key);
+        else if (!(error instanceof StateMoved || isManifestConflict(error))) throw error;
+        if (attempt >= maxAttempts) {
+          throw new Error(
+            `gave up after ${attempt} attempts: ${(error as Error).message}; the batch goes back to the queue`,
+          );
+        }
+        this.#options.log.info('another writer committed first; applying the batch again', { attempt });
+        await (this.#options.sleep ?? sleep)(Math.random() * 50 * 2 ** attempt);
+      }
+    }
+  }
+
+  async #attempt(batch: Batch, moved: ReadonlySet<string>, orphans: string[]): Promise<Omit<BatchResult, 'attempts'>> {
+    const { source, output, config, log } = this.#options;
+    const now = this.#options.clock();
+    const { etag, value: manifest } = await this.#state.manifest();
+    const fresh = batch.rebuild === true;
+    const { keys, ignored } = await this.#keysOf(batch, moved, manifest, now);
+    const directory = new Directory(this.#state, manifest.shards, fresh);
+    await directory.load(keys.keys());
+    const reads = await mapLimit([...keys], READ_CONCURRENCY, async ([key, size]) => {
+      const read = await readArticle(source, key, directory.entry(key), size, { config, now, force: fresh });
+      // A rebuild keeps no bodies: window items are read again, a few hundred at most.
+      return fresh && !read.unchanged ? { ...read, article: undefined } : read;
+    });
+    const decision = await decide(directory, reads);
+    const context = { state: this.#state, source, output, config, log };
+    const collect = batch.tick === true && manifest.garbage.some((entry) => now - entry.at >= GARBAGE_GRACE_MS);
+
+    if (!fresh && !directory.changed && decision.feeds.size === 0 && !collect && manifest.generation > 0) {
+      // Nothing to commit (a duplicate event, a redelivery): finish what the last commit left.
+      const files = await reconcileFiles(context, manifest, new Map());
+      if (batch.tick) await reconcileReports(context, manifest, directory);
+      return this.#result(manifest.generation, false, keys, ignored, decision, files);
+    }
+
+    const generation = manifest.generation + 1;
+    const feeds = await updateFeeds({ state: this.#state, source, config, now }, manifest, directory, decision, generation, fresh);
+    const rendered = new Map<string, StoredFile>();
+    const files: Record<string, string> = fresh ? {} : { ...manifest.files };
+    for (const [feed, index] of feeds.indexes) {
+      for (const path of Object.keys(files)) if (feedOfPath(path) === feed) delete files[path];
+      if (index) for (const file of feedFiles(feed, index, config)) rendered.set(file.path, file);
+    }
+    if (fresh || manifest.generation === 0 || categoryList(feeds.entries) !== categoryList(manifest.feeds)) {
+      for (const file of indexFiles(feeds.entries, config)) rendered.set(file.path, file);
+    }
+    Object.assign(files, fileDigests(rendered.values()));
+
+    const schedule: Record<string, number> = fresh ? {} : { ...manifest.schedule };
+    for (const [key, due] of decision.schedule) {
+      if (due === undefined) delete schedule[key];
+      else schedule[key] = due;
+    }
+    const reports: Record<string, number> = fresh ? {} : { ...manifest.reports };
+    const reportWrites = planReports(decision, reports, now);
+
+    const shards = await directory.write(generation);
+    const replaced = [...shards.replaced, ...feeds.replaced];
+    if (fresh) replaced.push(...manifest.shards.flatMap((pointer) => pointer ?? []));
+    const written = [
+      ...shards.pointers.flatMap((pointer, index) =>
+        pointer !== null && pointer !== manifest.shards[index] ? [pointer] : [],
+      ),
+      ...Object.entries(feeds.entries)
+        .filter(([feed, entry]) => entry.index !== manifest.feeds[feed]?.index)
+        .map(([, entry]) => entry.index),
+    ];
+    let garbage: Manifest['garbage'] = [...manifest.garbage, ...[...new Set([...replaced, ...orphans])].map((key) => ({ at: now, key }))];
+    const referenced = new Set([
+      ...shards.pointers.flatMap((pointer) => pointer ?? []),
+      ...Object.values(feeds.entries).map((entry) => entry.index),
+    ]);
+    garbage = garbage.filter((entry) => !referenced.has(entry.key));
+    if (collect) garbage = await this.#collect(garbage, now);
+
+    const next: Manifest = {
+      format: 1,
+      generation,
+      shards: shards.pointers,
+      feeds: feeds.entries,
+      schedule,
+      files,
+      reports,
+      garbage,
+    };
+    try {
+      await this.#state.commit(next, etag);
+    } catch (error) {
+      // What this attempt wrote is referenced by nothing: the next commit lists it for deletion.
+      orphans.push(...written);
+      throw error;
+    }
+    orphans.length = 0;
+    this.#log(decision);
+
+    await mapLimit(reportWrites, 8, async ({ key, body }) => {
+      if (body === undefined) await source.delete(reportKey(key));
+      else await source.put(reportKey(key), body, { contentType: JSON_TYPE });
+    });
+    const result = await reconcileFiles(context, next, rendered);
+    if (batch.tick || fresh) await reconcileReports(context, next, directory);
+    return this.#result(generation, true, keys, ignored, decision, result);
+  }
+
+  async #keysOf(batch: Batch, moved: ReadonlySet<string>, manifest: Manifest, now: number) {
+    const keys = new Map<string, number | undefined>();
+    const ignored: string[] = [];
+    for (const change of batch.changes) {
+      if (change.key.startsWith(ARTICLES_PREFIX) && isArticleFile(change.key)) keys.set(change.key, change.size);
+      else ignored.push(change.key);
+    }
+    for (const key of moved) if (!keys.has(key)) keys.set(key, undefined);
+    // Scheduled articles come due with any batch, not only the tick's.
+    for (const [key, due] of Object.entries(manifest.schedule)) if (due <= now && !keys.has(key)) keys.set(key, undefined);
+    if (batch.rebuild) {
+      for await (const object of this.#options.source.list(ARTICLES_PREFIX)) {
+        if (isArticleFile(object.key) && !keys.has(object.key)) keys.set(object.key, object.size);
+      }
+    }
+    return { keys, ignored };
+  }
+
+  /** Deletes superseded objects past their grace period; returns the entries still waiting. */
+  async #collect(garbage: Manifest['garbage'], now: number): Promise<Manifest['garbage']> {
+    const due = garbage.filter((entry) => now - entry.at >= GARBAGE_GRACE_MS);
+    await mapLimit(due, 8, (entry) => this.#state.delete(entry.key));
+    return garbage.filter((entry) => now - entry.at < GARBAGE_GRACE_MS);
+  }
+
+  #log(decision: Decision): void {
+    const { log, metrics } = this.#options;
+    for (const [key, { status, feeds }] of decision.statuses) {
+      const problems = decision.reports.get(key)?.after;
+      if (problems) {
+        log.warn(`rejected ${key}`, { key, status, problems: problems.map((p) => ({ field: p.field, message: p.message })) });
+        metrics?.count('RejectedArticles');
+      } else log.info(`${status} ${key}`, { key, status, feeds });
+    }
+  }
+
+  #result(
+    generation: number,
+    committed: boolean,
+    keys: ReadonlyMap<string, unknown>,
+    ignored: readonly string[],
+    decision: Decision,
+    files: { written: readonly string[]; deleted: readonly string[] },
+  ): Omit<BatchResult, 'attempts'> {
+    const outcomes: KeyOutcome[] = [
+      ...[...keys.keys()].map((key) => {
+        const status = decision.statuses.get(key);
+        return { key, status: status?.status ?? ('unchanged' as const), feeds: status?.feeds ?? [] };
+      }),
+      ...ignored.map((key) => ({ key, status: 'ignored' as const, feeds: [] })),
+    ];
+    return { generation, committed, outcomes, filesWritten: files.written.length, filesDeleted: files.deleted.length };
+  }
+}
+
+function isManifestConflict(error: unknown): boolean {
+  return error instanceof PreconditionFailed && error.key === MANIFEST_KEY;
+}
+
+/** The category list the OPML list and the feeds page show. */
+function categoryList(feeds: Manifest['feeds']): string {
+  return JSON.stringify(Object.entries(feeds).map(([feed, entry]) => [feed, entry.name]).sort());
+}
+
+/** Which reports to write or delete after the commit; updates `reports` (key → report time). */
+function planReports(
+  decision: Decision,
+  reports: Record<string, number>,
+  now: number,
+): { key: string; body: string | undefined }[] {
+  const writes: { key: string; body: string | undefined }[] = [];
+  for (const [key, change] of decision.reports) {
+    if (!change.after) {
+      if (key in reports) {
+        delete reports[key];
+        writes.push({ key, body: undefined });
+      }
+      continue;
+    }
+    const same = JSON.stringify(change.before) === JSON.stringify(change.after) && key in reports;
+    const at = change.rejectedAt ?? (same ? (reports[key] ?? now) : now);
+    if (same && reports[key] === at) continue;
+    reports[key] = at;
+    writes.push({ key, body: reportBody(key, change.after, at) });
+  }
+  return writes;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
+
+export type { ArticleRead, md5Hex };

@@ -1,0 +1,38 @@
+import type { SiteConfig } from '../config';
+import { type StoredFile, withCompressedCopies } from '../compression';
+import { assembleFeed } from '../core/render/fragments';
+import { CONTENT_TYPES, FEED_FILE_NAMES, feedIdentity, renderIndexFiles, type SiteFile } from '../site';
+import { categoryName } from './feed-step';
+import { SITE_FEED } from './layout';
+import type { FeedEntry, FeedIndex } from './state';
+
+/** A feed's three files and their compressed copies, from its index: the same bytes as `feedgen build`. */
+export function feedFiles(feed: string, index: FeedIndex, config: SiteConfig): StoredFile[] {
+  const category = feed === SITE_FEED ? undefined : { slug: feed, name: categoryName(index, feed) };
+  const { folder, ...identity } = feedIdentity(category, config);
+  const newest = index.window.reduce((latest, item) => Math.max(latest, item.updated), 0);
+  const assembled = assembleFeed({ ...identity, updated: newest || (index.emptyStamp ?? 0) }, index.window);
+  const files: SiteFile[] = [
+    { path: `${folder}${FEED_FILE_NAMES.rss}`, body: assembled.rss, contentType: CONTENT_TYPES.rss },
+    { path: `${folder}${FEED_FILE_NAMES.atom}`, body: assembled.atom, contentType: CONTENT_TYPES.atom },
+    { path: `${folder}${FEED_FILE_NAMES.json}`, body: assembled.json, contentType: CONTENT_TYPES.json },
+  ];
+  return files.flatMap(withCompressedCopies);
+}
+
+/** The OPML list and the feeds page, from the categories the manifest lists. */
+export function indexFiles(entries: Readonly<Record<string, FeedEntry>>, config: SiteConfig): StoredFile[] {
+  const categories = Object.entries(entries)
+    .filter(([feed]) => feed !== SITE_FEED)
+    .map(([slug, entry]) => ({ slug, name: entry.name ?? slug }))
+    .sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+  return renderIndexFiles(categories, config).flatMap(withCompressedCopies);
+}
+
+/** The feed whose index renders a path, or undefined for the OPML list and the feeds page. */
+export function feedOfPath(path: string): string | undefined {
+  const rest = path.slice('feeds/'.length);
+  const slash = rest.indexOf('/');
+  if (slash >= 0) return rest.slice(0, slash);
+  return /^(rss\.xml|atom\.xml|feed\.json)(\.gz)?$/.test(rest) ? SITE_FEED : undefined;
+}

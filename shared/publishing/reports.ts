@@ -1,0 +1,33 @@
+import { type ArticleProblem, formatProblem } from '../article';
+import { duplicateProblem } from '../core/verdict';
+import type { DirEntry } from './state';
+
+/** The report editors read for a rejected article (reports/<path>.json). */
+export function reportBody(key: string, problems: readonly ArticleProblem[], at: number): string {
+  const report = {
+    article: key,
+    rejectedAt: new Date(at).toISOString(),
+    problems: problems.map((problem) => ({
+      field: problem.field ?? null,
+      message: problem.message,
+      text: formatProblem(problem),
+    })),
+    help: 'Fix the article and upload it again; this report disappears when the article is accepted or deleted.',
+  };
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/**
+ * Why an article is not shown, or undefined when it is (or is a draft, scheduled or gone):
+ * its own problems, or the article that owns its id.
+ */
+export function reportProblems(
+  key: string,
+  entry: DirEntry | undefined,
+  owner: string | undefined,
+): readonly ArticleProblem[] | undefined {
+  if (entry?.status === 'rejected') return entry.problems ?? [];
+  if (entry?.status === 'candidate' && entry.id !== undefined && owner !== undefined && owner !== key)
+    return [duplicateProblem(key, entry.id, owner)];
+  return undefined;
+}
