@@ -227,8 +227,7 @@ async function rebuild(args: readonly string[], io: Console): Promise<number> {
   const endpoint = values.endpoint as string | undefined;
   const region = values.region as string | undefined;
   // S3 code loads only for the commands that use it: `build` starts faster without it.
-  const { S3Store } = require('../functions/lib/s3-store') as typeof import('../functions/lib/s3-store');
-  const { rebuildAll } = require('../shared/rebuild') as typeof import('../shared/rebuild');
+  const { createCommitter } = require('../shared/adapters/wiring') as typeof import('../shared/adapters/wiring');
   const client = (io.s3Client ?? (await defaultS3Client()))({
     ...(endpoint ? { endpoint } : {}),
     ...(region ? { region } : {}),
@@ -236,25 +235,29 @@ async function rebuild(args: readonly string[], io: Console): Promise<number> {
   const started = performance.now();
   let lastDrawn = 0;
   try {
-    const report = await rebuildAll({
-      source: new S3Store(client, bucket),
-      output: new S3Store(client, outputBucket),
+    // The same writer the Lambda runs, so a rebuild commits (or loses its turn) like any batch.
+    const committer = createCommitter({
+      client,
+      sourceBucket: bucket,
+      outputBucket,
       config,
-      now: io.now(),
+      clock: io.now,
       log: { info: () => {}, warn: () => {}, error: (message) => io.stderr(`feedgen: ${message}`) },
-      onProgress: (read, listed) => {
-        const now = performance.now();
-        if (!io.progress || now - lastDrawn < 100) return;
-        lastDrawn = now;
-        io.progress(progressBar(read, listed));
-      },
+    });
+    const result = await committer.apply({ changes: [], rebuild: true }, (read, listed) => {
+      const now = performance.now();
+      if (!io.progress || now - lastDrawn < 100) return;
+      lastDrawn = now;
+      io.progress(progressBar(read, listed));
     });
     io.progress?.('');
+    const count = (...statuses: string[]): number =>
+      result.outcomes.filter((outcome) => statuses.includes(outcome.status)).length;
     io.stdout(
-      `Rebuilt s3://${outputBucket}/feeds from ${report.articles} articles in s3://${bucket}/articles: ` +
-        `${report.published} published, ${report.rejected} rejected (see reports/), ${report.drafts} drafts, ` +
-        `${report.scheduled} held back; ${report.feeds} feeds, ${report.written} files written, ` +
-        `${report.deleted} stale objects removed; ${Math.round(performance.now() - started)} ms.`,
+      `Rebuilt s3://${outputBucket}/feeds from ${result.outcomes.length} articles in s3://${bucket}/articles: ` +
+        `${count('published')} published, ${count('rejected', 'duplicate')} rejected (see reports/), ${count('draft')} drafts, ` +
+        `${count('scheduled')} held back; ${result.filesWritten} files written, ` +
+        `${result.filesDeleted} stale files removed; ${Math.round(performance.now() - started)} ms.`,
     );
     return EXIT.ok;
   } catch (error) {

@@ -1,73 +1,76 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type Logger, type Metrics, Publisher } from '../shared/publisher';
-import { requireEnv, siteConfigFromEnv } from './lib/env';
-import { parseSqsEvent } from './lib/events';
-import { embeddedMetrics, jsonLogger } from './lib/logger';
-import { lambdaS3Client } from './lib/s3-client';
-import { S3Store } from './lib/s3-store';
+import { requireEnv, siteConfigFromEnv } from '../shared/adapters/env';
+import { embeddedMetrics, jsonLogger } from '../shared/adapters/logger';
+import { lambdaS3Client } from '../shared/adapters/s3-client';
+import { batchOf, parseSqsEvent } from '../shared/adapters/sqs-events';
+import { createCommitter } from '../shared/adapters/wiring';
+import type { Committer } from '../shared/publishing/committer';
+import { ENV } from '../shared/publishing/layout';
+import type { Logger, Metrics } from '../shared/publishing/ports';
 
 export interface PublishDeps {
-  readonly publisher: Pick<Publisher, 'publish'>;
+  readonly committer: Pick<Committer, 'apply'>;
   readonly log: Logger;
   readonly metrics?: Metrics;
 }
 
+export type PublishHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
 /**
- * SQS (fed by S3 event notifications) → publisher. Reports partial batch failures: only
- * the messages whose keys failed go back to the queue (and to the DLQ after maxReceiveCount).
+ * SQS (S3's events, the minute's tick, rebuild requests) → the site's writer, one batch at
+ * a time. The batch commits whole or not at all: if it fails, every message goes back to
+ * the queue (and to the DLQ after maxReceiveCount); unreadable messages fail alone.
  */
-export function createPublishHandler(deps: PublishDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
+export function createPublishHandler(deps: PublishDeps): PublishHandler {
   return async (event) => {
     const messages = parseSqsEvent(event);
-    const failed = new Set<string>();
-    const keysOf = new Map<string, string[]>();
-    for (const message of messages) {
-      if (message.kind === 'invalid') {
-        deps.log.error('unreadable message; it will go to the dead-letter queue after its retries', {
-          messageId: message.messageId,
-          reason: message.reason,
+    const invalid = messages.filter((message) => message.kind === 'invalid');
+    for (const message of invalid) {
+      deps.log.error('unreadable message; it goes to the dead-letter queue after its retries', {
+        messageId: message.messageId,
+        reason: message.reason,
+      });
+      deps.metrics?.count('InvalidMessages');
+    }
+    const valid = messages.filter((message) => message.kind !== 'invalid');
+    let failed: readonly { messageId: string }[] = invalid;
+    if (valid.some((message) => message.kind !== 'test')) {
+      try {
+        await deps.committer.apply(batchOf(valid));
+      } catch (error) {
+        deps.log.error('the batch was not published; its messages go back to the queue', {
+          error: (error as Error).message,
+          messages: valid.length,
         });
-        deps.metrics?.count('InvalidMessages');
-        failed.add(message.messageId);
-      } else if (message.kind === 'test') {
-        deps.log.info('S3 test event received: the notification is set up', { messageId: message.messageId });
-      } else {
-        keysOf.set(
-          message.messageId,
-          message.changes.map((change) => change.key),
-        );
+        deps.metrics?.count('FailedBatches');
+        failed = messages;
       }
     }
-    const changes = messages.flatMap((message) => (message.kind === 'changes' ? message.changes : []));
-    const outcomes = await deps.publisher.publish(changes);
-    const failedKeys = new Set(outcomes.filter((outcome) => !outcome.ok).map((outcome) => outcome.key));
-    for (const [messageId, keys] of keysOf) {
-      if (keys.some((key) => failedKeys.has(key))) failed.add(messageId);
+    for (const message of valid) {
+      if (message.kind === 'test') deps.log.info('S3 test event received: the notification is set up');
     }
-    return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+    return { batchItemFailures: failed.map((message) => ({ itemIdentifier: message.messageId })) };
   };
 }
 
-let handlerInstance: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
+let instance: PublishHandler | undefined;
 
 /** Builds the real dependencies once per Lambda environment, on first use. */
-function fromEnvironment(): (event: SQSEvent) => Promise<SQSBatchResponse> {
-  const config = siteConfigFromEnv();
-  const client = lambdaS3Client();
+function fromEnvironment(): PublishHandler {
   const log = jsonLogger('feedgen-publish');
   const metrics = embeddedMetrics('feedgen');
-  const publisher = new Publisher({
-    source: new S3Store(client, requireEnv('SOURCE_BUCKET')),
-    output: new S3Store(client, requireEnv('OUTPUT_BUCKET')),
-    config,
-    now: () => Date.now(),
+  const committer = createCommitter({
+    client: lambdaS3Client(),
+    sourceBucket: requireEnv(ENV.sourceBucket),
+    outputBucket: requireEnv(ENV.outputBucket),
+    config: siteConfigFromEnv(),
     log,
     metrics,
   });
-  return createPublishHandler({ publisher, log, metrics });
+  return createPublishHandler({ committer, log, metrics });
 }
 
-export const handler = (event: SQSEvent): Promise<SQSBatchResponse> => {
-  handlerInstance ??= fromEnvironment();
-  return handlerInstance(event);
+export const handler: PublishHandler = (event) => {
+  instance ??= fromEnvironment();
+  return instance(event);
 };

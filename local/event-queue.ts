@@ -1,12 +1,17 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { encodeS3Key } from '../functions/lib/events';
+import { encodeS3Key } from '../shared/adapters/sqs-events';
 
 /** An SQS message as an S3 event notification puts it on the queue: the records as its body. */
 export function sqsRecord(messageId: string, s3Records: readonly unknown[], receiveCount = 0): SQSRecord {
+  return sqsMessage(messageId, JSON.stringify({ Records: s3Records }), receiveCount);
+}
+
+/** An SQS message with this body, as Lambda's event source hands it over. */
+export function sqsMessage(messageId: string, body: string, receiveCount = 0): SQSRecord {
   return {
     messageId,
     receiptHandle: messageId,
-    body: JSON.stringify({ Records: s3Records }),
+    body,
     attributes: {
       ApproximateReceiveCount: String(receiveCount),
       SentTimestamp: String(Date.now()),
@@ -61,14 +66,22 @@ export class LocalEventQueue {
   readonly #idleWaiters: Array<() => void> = [];
 
   constructor(options: QueueOptions) {
+    // The deployed event source mapping's settings (infra/constructs/publish-pipeline.ts).
     this.#options = {
-      batchSize: 10,
-      batchWindowMs: 250,
+      batchSize: 1000,
+      batchWindowMs: 1000,
       concurrency: 2,
       maxReceiveCount: 5,
       retryDelayMs: 2000,
       ...options,
     };
+  }
+
+  /** Takes a message whose body is given as is: the minute's tick, or a rebuild request. */
+  sendControl(body: string): void {
+    if (this.#stopped) return;
+    this.#waiting.push({ receives: 0, record: sqsMessage(`local-${++this.#sequence}`, body) });
+    this.#schedule();
   }
 
   /** Takes one S3 event record as S3 would send it (a raw key is encoded here). */

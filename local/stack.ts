@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { enforceConditionalWrites } from '../functions/lib/conditional-writes';
-import { S3Store } from '../functions/lib/s3-store';
+import { enforceConditionalWrites } from './conditional-writes';
 import { createPublishHandler } from '../functions/publish';
 import type { SiteConfig } from '../shared/config';
-import { type Logger, Publisher } from '../shared/publisher';
+import { createCommitter } from '../shared/adapters/wiring';
+import { ARTICLES_PREFIX, CONTROL_MESSAGES } from '../shared/publishing/layout';
+import type { Logger } from '../shared/publishing/ports';
 import { type LocalCdn, startLocalCdn } from './cdn';
 import { LocalEventQueue } from './event-queue';
 import { addS3rverCredentials, retainDesFallback } from './s3rver-compat';
@@ -24,10 +25,11 @@ export interface LocalStackOptions {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   readonly log: Logger;
-  /** How often articles held back for a date are checked (the EventBridge schedule). */
+  /** How often the tick goes on the queue (the EventBridge schedule: every minute). */
   readonly scheduleIntervalMs?: number;
-  /** Batching of the local event queue (see LocalEventQueue). */
+  /** Batching of the local event queue (see LocalEventQueue); the deployed window is 1 s. */
   readonly batchWindowMs?: number;
+  readonly batchSize?: number;
   readonly retryDelayMs?: number;
   /** Log each CDN request. */
   readonly logRequests?: (line: string) => void;
@@ -98,16 +100,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const publisherClient = enforceConditionalWrites(makeClient());
   const client = makeClient();
 
-  const publisher = new Publisher({
-    source: new S3Store(publisherClient, SOURCE_BUCKET),
-    output: new S3Store(publisherClient, OUTPUT_BUCKET),
+  const committer = createCommitter({
+    client: publisherClient,
+    sourceBucket: SOURCE_BUCKET,
+    outputBucket: OUTPUT_BUCKET,
     config: options.config,
-    now: () => Date.now(),
     log: options.log,
   });
   const queue = new LocalEventQueue({
-    handler: createPublishHandler({ publisher, log: options.log }),
+    handler: createPublishHandler({ committer, log: options.log }),
     ...(options.batchWindowMs !== undefined ? { batchWindowMs: options.batchWindowMs } : {}),
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
     ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
     onDeadLetter: (message, receives) =>
       options.log.error('an event failed every delivery and was dropped, as into a dead-letter queue', {
@@ -119,19 +122,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const record of envelope.Records as Array<{
       s3: { bucket: { name: string }; object: { key: string } };
     }>) {
-      if (record.s3.bucket.name === SOURCE_BUCKET && record.s3.object.key.startsWith('articles/')) {
+      if (record.s3.bucket.name === SOURCE_BUCKET && record.s3.object.key.startsWith(ARTICLES_PREFIX)) {
         queue.sendS3Record(record as never);
       }
     }
   });
 
-  const interval = setInterval(() => {
-    Promise.all([publisher.publishDue(), publisher.checkIndexFiles()]).catch((error) =>
-      options.log.error('checking for scheduled articles failed; the next check tries again', {
-        error: (error as Error).message,
-      }),
-    );
-  }, options.scheduleIntervalMs ?? 30_000);
+  // As EventBridge does: the tick is a message on the same queue, for the same single writer.
+  const interval = setInterval(() => queue.sendControl(CONTROL_MESSAGES.tick), options.scheduleIntervalMs ?? 60_000);
   interval.unref();
 
   let cdn: LocalCdn;
@@ -161,14 +159,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     queue,
     async seed(files) {
       const existing = await client.send(
-        new ListObjectsV2Command({ Bucket: SOURCE_BUCKET, Prefix: 'articles/', MaxKeys: 1 }),
+        new ListObjectsV2Command({ Bucket: SOURCE_BUCKET, Prefix: ARTICLES_PREFIX, MaxKeys: 1 }),
       );
       if ((existing.KeyCount ?? 0) > 0) return 0;
       for (const file of files) {
         await client.send(
           new PutObjectCommand({
             Bucket: SOURCE_BUCKET,
-            Key: `articles/${file.name}`,
+            Key: `${ARTICLES_PREFIX}${file.name}`,
             Body: file.body,
             ContentType: file.name.endsWith('.json')
               ? 'application/json; charset=utf-8'

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { displayPath, loadConfig } from '../cli/files';
 import { ConfigError } from '../shared/config';
-import type { Logger } from '../shared/publisher';
+import type { Logger } from '../shared/publishing/ports';
 import { PortTakenError, SOURCE_BUCKET, startLocalStack } from './stack';
 
 /** Log lines for people at a terminal: what happened, to which article, how long it took. */
@@ -13,7 +13,11 @@ function humanLogger(write: (line: string) => void): Logger {
       const feeds =
         (details.feeds as string[] | undefined)?.map((f) => (f === '_site' ? 'site' : f)).join(', ') ||
         'none';
-      return `${details.status} ${details.key} → feeds: ${feeds} (${details.milliseconds} ms)`;
+      return `${details.status} ${details.key} → feeds: ${feeds}`;
+    }
+    if (message === 'batch done') {
+      const what = details.committed ? `commit ${details.generation}` : 'no change';
+      return `batch of ${details.articles} article(s): ${what}, ${details.filesWritten} file(s) written, ${details.filesDeleted} removed (${details.milliseconds} ms)`;
     }
     if (message.startsWith('article rejected')) {
       const problems = (details.problems as Array<{ field?: string; message: string }> | undefined) ?? [];

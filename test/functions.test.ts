@@ -10,16 +10,16 @@ import {
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { requireEnv, siteConfigFromEnv } from '../functions/lib/env';
-import { decodeS3Key, encodeS3Key, parseMessage } from '../functions/lib/events';
-import { embeddedMetrics, jsonLogger } from '../functions/lib/logger';
-import { S3Store } from '../functions/lib/s3-store';
+import { requireEnv, siteConfigFromEnv } from '../shared/adapters/env';
+import { decodeS3Key, encodeS3Key, parseMessage } from '../shared/adapters/sqs-events';
+import { embeddedMetrics, jsonLogger } from '../shared/adapters/logger';
+import { S3Store } from '../shared/adapters/s3-store';
 import { createPublishHandler } from '../functions/publish';
 import { createScheduleHandler } from '../functions/schedule';
-import { MemoryStore } from '../shared/memory-store';
+import { MemoryStore } from '../shared/adapters/memory-store';
 import type { Logger, Outcome } from '../shared/publisher';
 import { Publisher } from '../shared/publisher';
-import { NOT_MODIFIED, PreconditionFailed } from '../shared/store';
+import { NOT_MODIFIED, PreconditionFailed } from '../shared/publishing/ports';
 import { TEST_CONFIG } from './helpers/articles';
 
 const s3 = mockClient(S3Client);

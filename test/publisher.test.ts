@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArticle } from '../shared/article';
 import type { SiteConfig } from '../shared/config';
-import { MemoryStore } from '../shared/memory-store';
+import { MemoryStore } from '../shared/adapters/memory-store';
 import { type Logger, type Outcome, Publisher, stateKeys } from '../shared/publisher';
 import { buildSite } from '../shared/site';
 import { TEST_CONFIG } from './helpers/articles';

@@ -8,8 +8,8 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { main } from '../cli/main';
-import { jsonLogger } from '../functions/lib/logger';
-import { S3Store } from '../functions/lib/s3-store';
+import { jsonLogger } from '../shared/adapters/logger';
+import { S3Store } from '../shared/adapters/s3-store';
 import { parseArticle } from '../shared/article';
 import { resolveConfig } from '../shared/config';
 import { Publisher } from '../shared/publisher';

@@ -7,10 +7,10 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
-import { enforceConditionalWrites } from '../functions/lib/conditional-writes';
-import { encodeS3Key } from '../functions/lib/events';
-import { jsonLogger } from '../functions/lib/logger';
-import { S3Store } from '../functions/lib/s3-store';
+import { enforceConditionalWrites } from '../local/conditional-writes';
+import { encodeS3Key } from '../shared/adapters/sqs-events';
+import { jsonLogger } from '../shared/adapters/logger';
+import { S3Store } from '../shared/adapters/s3-store';
 import { createPublishHandler } from '../functions/publish';
 import { sqsRecord } from '../local/event-queue';
 import type { SiteConfig } from '../shared/config';

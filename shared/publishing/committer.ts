@@ -79,13 +79,25 @@ export class Committer {
     this.#state = new StateStore(options.source);
   }
 
-  async apply(batch: Batch): Promise<BatchResult> {
+  /** `progress` hears how many articles were read of how many (a rebuild reads them all). */
+  async apply(batch: Batch, progress?: (read: number, total: number) => void): Promise<BatchResult> {
     const moved = new Set<string>();
     const orphans: string[] = [];
     const maxAttempts = this.#options.maxAttempts ?? 6;
+    const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       try {
-        return { ...(await this.#attempt(batch, moved, orphans)), attempts: attempt };
+        const result = { ...(await this.#attempt(batch, moved, orphans, progress)), attempts: attempt };
+        this.#options.log.info('batch done', {
+          generation: result.generation,
+          committed: result.committed,
+          articles: result.outcomes.length,
+          filesWritten: result.filesWritten,
+          filesDeleted: result.filesDeleted,
+          attempts: attempt,
+          milliseconds: Math.round(performance.now() - started),
+        });
+        return result;
       } catch (error) {
         if (error instanceof ArticleMoved) moved.add(error.key);
         else if (!(error instanceof StateMoved || isManifestConflict(error))) throw error;
@@ -100,7 +112,12 @@ export class Committer {
     }
   }
 
-  async #attempt(batch: Batch, moved: ReadonlySet<string>, orphans: string[]): Promise<Omit<BatchResult, 'attempts'>> {
+  async #attempt(
+    batch: Batch,
+    moved: ReadonlySet<string>,
+    orphans: string[],
+    progress: ((read: number, total: number) => void) | undefined,
+  ): Promise<Omit<BatchResult, 'attempts'>> {
     const { source, output, config, log } = this.#options;
     const now = this.#options.clock();
     const { etag, value: manifest } = await this.#state.manifest();
@@ -108,8 +125,10 @@ export class Committer {
     const { keys, ignored } = await this.#keysOf(batch, moved, manifest, now);
     const directory = new Directory(this.#state, manifest.shards, fresh);
     await directory.load(keys.keys());
+    let done = 0;
     const reads = await mapLimit([...keys], READ_CONCURRENCY, async ([key, size]) => {
       const read = await readArticle(source, key, directory.entry(key), size, { config, now, force: fresh });
+      progress?.(++done, keys.size);
       // A rebuild keeps no bodies: window items are read again, a few hundred at most.
       return fresh && !read.unchanged ? { ...read, article: undefined } : read;
     });
@@ -223,9 +242,14 @@ export class Committer {
     for (const [key, { status, feeds }] of decision.statuses) {
       const problems = decision.reports.get(key)?.after;
       if (problems) {
-        log.warn(`rejected ${key}`, { key, status, problems: problems.map((p) => ({ field: p.field, message: p.message })) });
+        log.warn('article rejected', {
+          key,
+          status,
+          problems: problems.map((p) => ({ field: p.field, message: p.message })),
+          report: reportKey(key),
+        });
         metrics?.count('RejectedArticles');
-      } else log.info(`${status} ${key}`, { key, status, feeds });
+      } else log.info('published', { key, status, feeds });
     }
   }
 

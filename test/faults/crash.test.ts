@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { S3Store } from '../../functions/lib/s3-store';
+import { S3Store } from '../../shared/adapters/s3-store';
 import { type LocalCdn, startLocalCdn } from '../../local/cdn';
 import { slugify } from '../../shared/slug';
 import { TEST_CONFIG } from '../helpers/articles';

@@ -6,8 +6,8 @@
 // from-scratch `feedgen rebuild` (rebuildAll) of the same bucket makes them.
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { enforceConditionalWrites } from '../../functions/lib/conditional-writes';
-import { S3Store } from '../../functions/lib/s3-store';
+import { enforceConditionalWrites } from '../../local/conditional-writes';
+import { S3Store } from '../../shared/adapters/s3-store';
 import { createPublishHandler } from '../../functions/publish';
 import { LocalEventQueue } from '../../local/event-queue';
 import { type Logger, Publisher } from '../../shared/publisher';

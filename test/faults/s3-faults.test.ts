@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { main } from '../../cli/main';
-import { DEFAULT_RETRY, S3Store } from '../../functions/lib/s3-store';
+import { DEFAULT_RETRY, S3Store } from '../../shared/adapters/s3-store';
 import { createPublishHandler } from '../../functions/publish';
 import { LocalEventQueue } from '../../local/event-queue';
 import { type Logger, type Metrics, Publisher } from '../../shared/publisher';

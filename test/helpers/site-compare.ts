@@ -1,6 +1,6 @@
 import { parseArticle } from '../../shared/article';
 import type { SiteConfig } from '../../shared/config';
-import type { MemoryStore } from '../../shared/memory-store';
+import type { MemoryStore } from '../../shared/adapters/memory-store';
 import { buildSite } from '../../shared/site';
 import { basePath, decodedText, storedKeys } from './stored-site';
 

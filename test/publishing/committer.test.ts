@@ -1,7 +1,7 @@
 import { Committer } from '../../shared/publishing/committer';
 import { MANIFEST_KEY } from '../../shared/publishing/layout';
 import type { Manifest } from '../../shared/publishing/state';
-import { MemoryStore } from '../../shared/memory-store';
+import { MemoryStore } from '../../shared/adapters/memory-store';
 import { markdownFile, TEST_CONFIG } from '../helpers/articles';
 import { buildOf, differences } from '../helpers/site-compare';
 

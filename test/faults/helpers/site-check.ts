@@ -4,11 +4,11 @@
 // and single documents as a reader would get them (strict parse, no script).
 import type { S3Client } from '@aws-sdk/client-s3';
 import { parseFragment, parse as parseHtmlDocument } from 'parse5';
-import { S3Store } from '../../../functions/lib/s3-store';
+import { S3Store } from '../../../shared/adapters/s3-store';
 import { parseArticle } from '../../../shared/article';
 import type { SiteConfig } from '../../../shared/config';
 import type { FeedItem } from '../../../shared/feeds';
-import { MemoryStore } from '../../../shared/memory-store';
+import { MemoryStore } from '../../../shared/adapters/memory-store';
 import {
   type ArticleRecord,
   type IdClaim,
@@ -20,7 +20,7 @@ import {
 } from '../../../shared/publisher';
 import { rebuildAll } from '../../../shared/rebuild';
 import { buildSite } from '../../../shared/site';
-import { NOT_MODIFIED, type ObjectInfo, type ObjectStore, type PutOptions } from '../../../shared/store';
+import { NOT_MODIFIED, type ObjectInfo, type ObjectStore, type PutOptions } from '../../../shared/publishing/ports';
 import { checkAtom, checkRss, readJsonFeed } from '../../helpers/feed-readers';
 import { basePath, decodedText, storedKeys } from '../../helpers/stored-site';
 import { parseXml, type XmlElement } from '../../helpers/xml';

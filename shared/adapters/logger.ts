@@ -1,4 +1,4 @@
-import type { Logger, Metrics } from '../../shared/publisher';
+import type { Logger, Metrics } from '../publishing/ports';
 
 type Write = (line: string) => void;
 

@@ -13,7 +13,7 @@ import {
   PreconditionFailed,
   type PutOptions,
   type StoredObject,
-} from '../../shared/store';
+} from '../publishing/ports';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */

@@ -1,4 +1,5 @@
-import { resolveConfig, type SiteConfig } from '../../shared/config';
+import { resolveConfig, type SiteConfig } from '../config';
+import { ENV } from '../publishing/layout';
 
 /** A required environment variable; fails at start-up naming the variable, never with "". */
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -11,12 +12,12 @@ export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): 
 
 /** The site settings, passed by the CDK app as the JSON of feedgen.config.json. */
 export function siteConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SiteConfig {
-  const text = requireEnv('FEEDGEN_CONFIG', env);
+  const text = requireEnv(ENV.siteConfig, env);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new Error(`environment variable FEEDGEN_CONFIG is not JSON: ${(error as Error).message}`);
+    throw new Error(`environment variable ${ENV.siteConfig} is not JSON: ${(error as Error).message}`);
   }
-  return resolveConfig(raw, 'FEEDGEN_CONFIG');
+  return resolveConfig(raw, ENV.siteConfig);
 }

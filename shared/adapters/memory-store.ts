@@ -6,7 +6,7 @@ import {
   PreconditionFailed,
   type PutOptions,
   type StoredObject,
-} from './store';
+} from '../publishing/ports';
 
 interface Entry {
   body: Uint8Array;

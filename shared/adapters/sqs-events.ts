@@ -1,5 +1,6 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import type { ChangedKey } from '../../shared/publisher';
+import type { Batch, ChangedKey } from '../publishing/committer';
+import { CONTROL_MESSAGES } from '../publishing/layout';
 
 /**
  * S3 writes object keys in event notifications URL-encoded, as in an HTML form: a space is
@@ -21,6 +22,8 @@ export function encodeS3Key(key: string): string {
 export type ParsedMessage =
   | { readonly messageId: string; readonly kind: 'changes'; readonly changes: readonly ChangedKey[] }
   | { readonly messageId: string; readonly kind: 'test' }
+  /** The minute's tick, or a rebuild request: sent to the queue so the one writer runs them. */
+  | { readonly messageId: string; readonly kind: 'tick' | 'rebuild' }
   | { readonly messageId: string; readonly kind: 'invalid'; readonly reason: string };
 
 interface S3EventRecordLike {
@@ -35,6 +38,8 @@ interface S3EventRecordLike {
  */
 export function parseMessage(record: SQSRecord): ParsedMessage {
   const messageId = record.messageId;
+  if (record.body === CONTROL_MESSAGES.tick) return { messageId, kind: 'tick' };
+  if (record.body === CONTROL_MESSAGES.rebuild) return { messageId, kind: 'rebuild' };
   let body: unknown;
   try {
     body = JSON.parse(record.body);
@@ -73,4 +78,13 @@ export function parseMessage(record: SQSRecord): ParsedMessage {
 
 export function parseSqsEvent(event: SQSEvent): ParsedMessage[] {
   return event.Records.map(parseMessage);
+}
+
+/** One batch for the writer from a delivery's messages: every change, and any tick or rebuild. */
+export function batchOf(messages: readonly ParsedMessage[]): Batch {
+  return {
+    changes: messages.flatMap((message) => (message.kind === 'changes' ? message.changes : [])),
+    tick: messages.some((message) => message.kind === 'tick'),
+    rebuild: messages.some((message) => message.kind === 'rebuild'),
+  };
 }
