@@ -227,7 +227,8 @@ async function rebuild(args: readonly string[], io: Console): Promise<number> {
   const endpoint = values.endpoint as string | undefined;
   const region = values.region as string | undefined;
   // S3 code loads only for the commands that use it: `build` starts faster without it.
-  const { createCommitter } = require('../shared/adapters/wiring') as typeof import('../shared/adapters/wiring');
+  const { createCommitter } =
+    require('../shared/adapters/wiring') as typeof import('../shared/adapters/wiring');
   const client = (io.s3Client ?? (await defaultS3Client()))({
     ...(endpoint ? { endpoint } : {}),
     ...(region ? { region } : {}),

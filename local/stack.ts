@@ -1,13 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
-import { enforceConditionalWrites } from './conditional-writes';
 import { createPublishHandler } from '../functions/publish';
-import type { SiteConfig } from '../shared/config';
 import { createCommitter } from '../shared/adapters/wiring';
+import type { SiteConfig } from '../shared/config';
 import { ARTICLES_PREFIX, CONTROL_MESSAGES } from '../shared/publishing/layout';
 import type { Logger } from '../shared/publishing/ports';
 import { type LocalCdn, startLocalCdn } from './cdn';
+import { enforceConditionalWrites } from './conditional-writes';
 import { LocalEventQueue } from './event-queue';
 import { addS3rverCredentials, retainDesFallback } from './s3rver-compat';
 
@@ -129,7 +129,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   });
 
   // As EventBridge does: the tick is a message on the same queue, for the same single writer.
-  const interval = setInterval(() => queue.sendControl(CONTROL_MESSAGES.tick), options.scheduleIntervalMs ?? 60_000);
+  const interval = setInterval(
+    () => queue.sendControl(CONTROL_MESSAGES.tick),
+    options.scheduleIntervalMs ?? 60_000,
+  );
   interval.unref();
 
   let cdn: LocalCdn;

@@ -25,7 +25,11 @@ export function judgeArticle(key: string, body: Uint8Array, config: SiteConfig, 
   if (article.published > now) return { status: 'scheduled', article, due: article.published };
   if (article.updated !== undefined && article.updated > now) {
     const message = `${new Date(article.updated).toISOString()} is in the future; updated is when the article last changed`;
-    return { status: 'rejected', problems: [{ source: key, field: 'updated', message }], due: article.updated };
+    return {
+      status: 'rejected',
+      problems: [{ source: key, field: 'updated', message }],
+      due: article.updated,
+    };
   }
   return { status: 'candidate', article };
 }

@@ -1,7 +1,7 @@
 import { isArticleFile } from '../article';
 import type { StoredFile } from '../compression';
 import type { SiteConfig } from '../config';
-import { decide, type Decision, type Status } from './decide';
+import { type Decision, decide, type Status } from './decide';
 import { Directory } from './directory';
 import { ArticleMoved, updateFeeds } from './feed-step';
 import { feedFiles, feedOfPath, indexFiles } from './files';
@@ -10,7 +10,7 @@ import { type Clock, type Logger, type Metrics, type ObjectStore, PreconditionFa
 import { type ArticleRead, readArticle } from './read-articles';
 import { fileDigests, reconcileFiles, reconcileReports } from './reconciler';
 import { reportBody } from './reports';
-import { type Manifest, md5Hex, StateMoved, StateStore } from './state';
+import { type Manifest, type md5Hex, StateMoved, StateStore } from './state';
 
 /** What an event said about one key; `size` lets an oversized object be refused unread. */
 export interface ChangedKey {
@@ -134,7 +134,8 @@ export class Committer {
     });
     const decision = await decide(directory, reads);
     const context = { state: this.#state, source, output, config, log };
-    const collect = batch.tick === true && manifest.garbage.some((entry) => now - entry.at >= GARBAGE_GRACE_MS);
+    const collect =
+      batch.tick === true && manifest.garbage.some((entry) => now - entry.at >= GARBAGE_GRACE_MS);
 
     if (!fresh && !directory.changed && decision.feeds.size === 0 && !collect && manifest.generation > 0) {
       // Nothing to commit (a duplicate event, a redelivery): finish what the last commit left.
@@ -144,7 +145,14 @@ export class Committer {
     }
 
     const generation = manifest.generation + 1;
-    const feeds = await updateFeeds({ state: this.#state, source, config, now }, manifest, directory, decision, generation, fresh);
+    const feeds = await updateFeeds(
+      { state: this.#state, source, config, now },
+      manifest,
+      directory,
+      decision,
+      generation,
+      fresh,
+    );
     const rendered = new Map<string, StoredFile>();
     const files: Record<string, string> = fresh ? {} : { ...manifest.files };
     for (const [feed, index] of feeds.indexes) {
@@ -175,7 +183,10 @@ export class Committer {
         .filter(([feed, entry]) => entry.index !== manifest.feeds[feed]?.index)
         .map(([, entry]) => entry.index),
     ];
-    let garbage: Manifest['garbage'] = [...manifest.garbage, ...[...new Set([...replaced, ...orphans])].map((key) => ({ at: now, key }))];
+    let garbage: Manifest['garbage'] = [
+      ...manifest.garbage,
+      ...[...new Set([...replaced, ...orphans])].map((key) => ({ at: now, key })),
+    ];
     const referenced = new Set([
       ...shards.pointers.flatMap((pointer) => pointer ?? []),
       ...Object.values(feeds.entries).map((entry) => entry.index),
@@ -216,12 +227,14 @@ export class Committer {
     const keys = new Map<string, number | undefined>();
     const ignored: string[] = [];
     for (const change of batch.changes) {
-      if (change.key.startsWith(ARTICLES_PREFIX) && isArticleFile(change.key)) keys.set(change.key, change.size);
+      if (change.key.startsWith(ARTICLES_PREFIX) && isArticleFile(change.key))
+        keys.set(change.key, change.size);
       else ignored.push(change.key);
     }
     for (const key of moved) if (!keys.has(key)) keys.set(key, undefined);
     // Scheduled articles come due with any batch, not only the tick's.
-    for (const [key, due] of Object.entries(manifest.schedule)) if (due <= now && !keys.has(key)) keys.set(key, undefined);
+    for (const [key, due] of Object.entries(manifest.schedule))
+      if (due <= now && !keys.has(key)) keys.set(key, undefined);
     if (batch.rebuild) {
       for await (const object of this.#options.source.list(ARTICLES_PREFIX)) {
         if (isArticleFile(object.key) && !keys.has(object.key)) keys.set(object.key, object.size);
@@ -268,7 +281,13 @@ export class Committer {
       }),
       ...ignored.map((key) => ({ key, status: 'ignored' as const, feeds: [] })),
     ];
-    return { generation, committed, outcomes, filesWritten: files.written.length, filesDeleted: files.deleted.length };
+    return {
+      generation,
+      committed,
+      outcomes,
+      filesWritten: files.written.length,
+      filesDeleted: files.deleted.length,
+    };
   }
 }
 
@@ -278,7 +297,11 @@ function isManifestConflict(error: unknown): boolean {
 
 /** The category list the OPML list and the feeds page show. */
 function categoryList(feeds: Manifest['feeds']): string {
-  return JSON.stringify(Object.entries(feeds).map(([feed, entry]) => [feed, entry.name]).sort());
+  return JSON.stringify(
+    Object.entries(feeds)
+      .map(([feed, entry]) => [feed, entry.name])
+      .sort(),
+  );
 }
 
 /** Which reports to write or delete after the commit; updates `reports` (key → report time). */
@@ -305,7 +328,11 @@ function planReports(
   return writes;
 }
 
-async function mapLimit<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -72,7 +72,8 @@ export async function decide(directory: Directory, reads: readonly ArticleRead[]
   // Articles whose id changed hands are affected although the batch did not read them.
   const affected = new Set(changed.keys());
   for (const id of touchedIds) {
-    for (const owner of [ownerBefore.get(id), directory.owner(id)]) if (owner !== undefined) affected.add(owner);
+    for (const owner of [ownerBefore.get(id), directory.owner(id)])
+      if (owner !== undefined) affected.add(owner);
     // A new owner's waiting articles get a report naming it.
     for (const claimant of directory.claimants(id)) affected.add(claimant);
   }

@@ -42,7 +42,10 @@ export class Directory {
     );
     missing.forEach((index, position) => {
       const shard = loaded[position] ?? emptyShard();
-      this.#shards.set(index, { keys: shard.keys as Record<string, DirEntry>, ids: shard.ids as WorkingShard['ids'] });
+      this.#shards.set(index, {
+        keys: shard.keys as Record<string, DirEntry>,
+        ids: shard.ids as WorkingShard['ids'],
+      });
     });
   }
 

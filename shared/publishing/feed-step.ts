@@ -1,6 +1,7 @@
 import type { Article, Category } from '../article';
 import type { SiteConfig } from '../config';
 import { renderItemFragments } from '../core/render/fragments';
+import { judgeArticle } from '../core/verdict';
 import { toFeedItem } from '../site';
 import type { Decision } from './decide';
 import { feedsOf } from './decide';
@@ -8,7 +9,6 @@ import type { Directory } from './directory';
 import { placeAll, placeMembers, type Slot } from './feed-index';
 import { SITE_FEED } from './layout';
 import { NOT_MODIFIED, type ObjectStore } from './ports';
-import { judgeArticle } from '../core/verdict';
 import type { FeedEntry, FeedIndex, Manifest, StateStore, WindowItem } from './state';
 
 /** An article changed between the directory's read and the render: the batch takes it in and starts over. */
@@ -60,8 +60,11 @@ export async function updateFeeds(
       const change = decision.feeds.get(feed) ?? { removals: new Set<string>(), additions: [], delta: 0 };
       const count = (old?.count ?? 0) + change.delta;
       let placed = placeMembers(index, { ...change, count }, size);
-      if (placed.needsScan) placed = placeAll(await scanMembers(directory, feed, index, change.removals), size);
-      const window = await Promise.all(placed.window.map((slot) => renderSlot(context, directory, decision, slot)));
+      if (placed.needsScan)
+        placed = placeAll(await scanMembers(directory, feed, index, change.removals), size);
+      const window = await Promise.all(
+        placed.window.map((slot) => renderSlot(context, directory, decision, slot)),
+      );
       if (old) replaced.push(old.index);
       if (feed !== SITE_FEED && placed.count === 0) {
         delete entries[feed];
@@ -69,7 +72,11 @@ export async function updateFeeds(
         return;
       }
       const emptyStamp =
-        window.length > 0 ? undefined : index.window.length === 0 && index.emptyStamp ? index.emptyStamp : context.now;
+        window.length > 0
+          ? undefined
+          : index.window.length === 0 && index.emptyStamp
+            ? index.emptyStamp
+            : context.now;
       const next: FeedIndex = {
         window,
         tail: placed.tail,
@@ -101,7 +108,9 @@ async function scanMembers(
   removals: ReadonlySet<string>,
 ): Promise<Slot[]> {
   await directory.loadAll();
-  const rendered = new Map(index.window.filter((item) => !removals.has(item.key)).map((item) => [item.key, item]));
+  const rendered = new Map(
+    index.window.filter((item) => !removals.has(item.key)).map((item) => [item.key, item]),
+  );
   const members: Slot[] = [];
   for (const [key, entry] of directory.entries()) {
     if (entry.id === undefined || entry.published === undefined) continue;
@@ -125,7 +134,8 @@ async function renderSlot(
   if (known && known.etag === expected) return windowItem(slot, known.article);
   // An item from the tail, or an article whose id came to it: read it (its bytes are the directory's version).
   const found = await context.source.get(slot.key);
-  if (found === undefined || found === NOT_MODIFIED || found.etag !== expected) throw new ArticleMoved(slot.key);
+  if (found === undefined || found === NOT_MODIFIED || found.etag !== expected)
+    throw new ArticleMoved(slot.key);
   const verdict = judgeArticle(slot.key, found.body, context.config, context.now);
   if (verdict.status !== 'candidate') throw new ArticleMoved(slot.key);
   return windowItem(slot, verdict.article);

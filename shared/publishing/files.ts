@@ -1,5 +1,5 @@
-import type { SiteConfig } from '../config';
 import { type StoredFile, withCompressedCopies } from '../compression';
+import type { SiteConfig } from '../config';
 import { assembleFeed } from '../core/render/fragments';
 import { CONTENT_TYPES, FEED_FILE_NAMES, feedIdentity, renderIndexFiles, type SiteFile } from '../site';
 import { categoryName } from './feed-step';

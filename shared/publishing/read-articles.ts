@@ -48,7 +48,13 @@ export async function readArticle(
   if (found === NOT_MODIFIED) return { key, unchanged: true };
   if (found === undefined) return { key, unchanged: false, entry: undefined };
   if (found.body.byteLength > config.maxArticleBytes)
-    return rejected(key, found.etag, [oversizeProblem(key, found.body.byteLength, config.maxArticleBytes)], old, now);
+    return rejected(
+      key,
+      found.etag,
+      [oversizeProblem(key, found.body.byteLength, config.maxArticleBytes)],
+      old,
+      now,
+    );
   const verdict = judgeArticle(key, found.body, config, now);
   const etag = found.etag;
   switch (verdict.status) {
@@ -83,7 +89,9 @@ function rejected(
 ): { key: string; unchanged: false; entry: DirEntry } {
   // The same rejection read again keeps its time, so its report does not change.
   const same =
-    old?.status === 'rejected' && old.etag === etag && JSON.stringify(old.problems) === JSON.stringify(problems);
+    old?.status === 'rejected' &&
+    old.etag === etag &&
+    JSON.stringify(old.problems) === JSON.stringify(problems);
   return {
     key,
     unchanged: false,

@@ -1,5 +1,5 @@
-import type { SiteConfig } from '../config';
 import type { StoredFile } from '../compression';
+import type { SiteConfig } from '../config';
 import type { Directory } from './directory';
 import { feedFiles, feedOfPath, indexFiles } from './files';
 import { FEED_CACHE_CONTROL, FEEDS_PREFIX, JSON_TYPE, REPORTS_PREFIX, reportKey } from './layout';
@@ -131,7 +131,11 @@ export async function reconcileReports(
   const expected = new Map<string, string>();
   for (const key of keys) {
     const entry = directory.entry(key);
-    const problems = reportProblems(key, entry, entry?.id === undefined ? undefined : directory.owner(entry.id));
+    const problems = reportProblems(
+      key,
+      entry,
+      entry?.id === undefined ? undefined : directory.owner(entry.id),
+    );
     const at = manifest.reports[key];
     if (problems && at !== undefined) expected.set(reportKey(key), reportBody(key, problems, at));
   }

@@ -1,355 +1,238 @@
-// Requirement: a publisher killed with SIGKILL at any point loses nothing: the next delivery
-// of its messages repairs the feeds, a killed `feedgen rebuild` run again repairs them, and a
-// reader polling the feeds over HTTP the whole time never gets half a document.
+// Requirement: the writer can die at any step of a batch (every storage call, before the
+// request or after it took effect with the answer lost) and the batch's redelivery leaves
+// the feeds equal to a from-scratch build and the state equal to a rebuild's; a reader
+// never sees a partial or invalid document, before or after the redelivery.
 //
-// The publisher runs in a child process (local/publish-worker.ts, compiled to dist/ by
-// `npm run build`), as a Lambda invocation would; `feedgen rebuild` runs as the real CLI.
-// Both talk to s3rver through the fault gateway (test/faults/helpers/s3-gateway.ts), which
-// gives s3rver S3's atomic writes: without it, s3rver keeps half of an upload whose client
-// died, which S3 never does. The reader fetches through the local CDN (local/cdn.ts).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+// Kill points are storage calls counted deterministically (helpers/dying-store.ts), not
+// timers: the same test kills at the same step on an idle or a busy machine.
+import { startLocalCdn } from '../../local/cdn';
+import { enforceConditionalWrites } from '../../local/conditional-writes';
+import { MemoryStore } from '../../shared/adapters/memory-store';
 import { S3Store } from '../../shared/adapters/s3-store';
-import { type LocalCdn, startLocalCdn } from '../../local/cdn';
-import { slugify } from '../../shared/slug';
-import { TEST_CONFIG } from '../helpers/articles';
-import { type S3Harness, S3RVER_CREDENTIALS, type S3rverEventRecord, startS3 } from '../helpers/s3rver';
-import { seededRandom, seedFor } from './helpers/random';
-import { type ReaderReport, sitePaths, startReaders } from './helpers/reader';
-import { type Gateway, gatewayClient, startGateway } from './helpers/s3-gateway';
-import {
-  fromScratch,
-  normalisedState,
-  OUTPUT,
-  readAll,
-  rebuildReference,
-  SOURCE,
-  siteDifferences,
-  stateDifferences,
-} from './helpers/site-check';
-import { articleText, CATEGORIES, Newsroom } from './helpers/workload';
+import { type Batch, Committer, GARBAGE_GRACE_MS } from '../../shared/publishing/committer';
+import type { ObjectStore } from '../../shared/publishing/ports';
+import { markdownFile, TEST_CONFIG } from '../helpers/articles';
+import { startS3 } from '../helpers/s3rver';
+import { buildOf, differences, siteAndStateDifferences } from '../helpers/site-compare';
+import { decodedText } from '../helpers/stored-site';
+import { countingPlan, dyingStore, Killed, type KillPlan, killPlan } from './helpers/dying-store';
+import { seededRandom } from './helpers/random';
+import { sitePaths, startReaders } from './helpers/reader';
+import { checkDocument } from './helpers/site-check';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const WORKER = path.join(ROOT, 'dist', 'local', 'publish-worker.js');
-const CLI = path.join(ROOT, 'bin', 'feedgen.js');
-const NOW = Date.parse('2026-01-01T00:00:00Z');
-// Small windows, so deletes and moves refill them from the month partitions.
-const CONFIG = { ...TEST_CONFIG, itemsPerFeed: 8 };
-const PUBLISH_KILLS = 10;
-const REBUILD_KILLS = 3;
-const SEED = seedFor(7001);
+const BASE = Date.parse('2026-01-01T00:00:00Z');
+// Small windows, so a delete refills from the tail.
+const CONFIG = { ...TEST_CONFIG, itemsPerFeed: 3 };
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
 
-let s3: S3Harness;
-let gateway: Gateway;
-let cdn: LocalCdn;
-let editor: S3Client;
-let cdnClient: S3Client;
-let work: string;
-/** Keys whose events have not been acknowledged yet: what SQS would deliver again. */
-const pending = new Set<string>();
-const children = new Set<ChildProcess>();
-
-beforeAll(async () => {
-  if (!existsSync(WORKER)) {
-    throw new Error(`${WORKER} is missing: run \`npm run build\` first (\`npm run test:faults\` does)`);
-  }
-  work = mkdtempSync(path.join(tmpdir(), 'feedgen-crash-'));
-  s3 = await startS3({ buckets: [SOURCE, OUTPUT] });
-  gateway = await startGateway({ upstream: s3.endpoint, credentials: S3RVER_CREDENTIALS });
-  editor = gatewayClient(gateway.url, S3RVER_CREDENTIALS);
-  cdnClient = gatewayClient(gateway.url, S3RVER_CREDENTIALS);
-  cdn = await startLocalCdn({ client: cdnClient, bucket: OUTPUT, port: 0 });
-  s3.onEvent((record) => {
-    const event = record as S3rverEventRecord;
-    if (event.s3.bucket.name === SOURCE && event.s3.object.key.startsWith('articles/'))
-      pending.add(event.s3.object.key);
-  });
-}, 30_000);
-
-afterAll(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  await cdn?.close();
-  editor?.destroy();
-  cdnClient?.destroy();
-  await gateway?.close();
-  await s3?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
-
-interface Run {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  /** The child said it had finished every key before it was killed (or was not killed). */
-  readonly finished: boolean;
-  /** Milliseconds from the child's "ready" (or its start, for the CLI) to its exit. */
-  readonly workMs: number;
-  readonly stderr: string;
-  /** The publisher's error log lines. */
-  readonly errors: string[];
-}
-
-/** Runs a child to its end, or kills it with SIGKILL `killAfterMs` after it is ready to work. */
-function runChild(
-  command: string[],
-  options: { killAfterMs?: number; readyLine: boolean; env?: NodeJS.ProcessEnv },
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, command, {
-      cwd: work,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // NODE_NO_WARNINGS: the AWS SDK warns on stderr about Node.js versions.
-      env: { ...process.env, NODE_NO_WARNINGS: '1', ...options.env },
-    });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    let finished = false;
-    const errors: string[] = [];
-    let started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const armKill = (): void => {
-      started = performance.now();
-      if (options.killAfterMs !== undefined)
-        timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs);
-    };
-    if (!options.readyLine) armKill();
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-      let newline = stdout.indexOf('\n');
-      while (newline !== -1) {
-        const line = stdout.slice(0, newline);
-        stdout = stdout.slice(newline + 1);
-        newline = stdout.indexOf('\n');
-        if (line.startsWith('{"event":"ready"')) armKill();
-        if (line.startsWith('{"event":"done"')) finished = true;
-        if (line.includes('"level":"error"')) errors.push(line);
-        if (!options.readyLine && line.startsWith('Rebuilt ')) finished = true;
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, signal, finished, workMs: performance.now() - started, stderr, errors });
-    });
-  });
-}
-
-function publishJob(keys: readonly string[]): string {
-  const file = path.join(work, `job-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(
-    file,
-    JSON.stringify({
-      endpoint: gateway.url,
-      ...S3RVER_CREDENTIALS,
-      sourceBucket: SOURCE,
-      outputBucket: OUTPUT,
-      config: CONFIG,
-      keys,
-      now: NOW,
-      requestTimeoutMs: 5_000,
-    }),
-  );
-  return file;
-}
-
-/** Delivers the pending keys to a publisher process; returns how the run ended. */
-async function deliver(killAfterMs?: number): Promise<Run> {
-  // SQS delivers at least once: the batch carries one key twice.
-  const keys = [...pending];
-  if (keys.length > 0) keys.push(keys[0] as string);
-  const run = await runChild([WORKER, publishJob(keys)], {
-    readyLine: true,
-    ...(killAfterMs !== undefined ? { killAfterMs } : {}),
-  });
-  // A dead client's requests that the gateway had already taken are applied (or dropped) first.
-  await gateway.idle();
-  if (run.code === 0) {
-    for (const key of keys) pending.delete(key);
-  }
-  return run;
-}
-
-function rebuildCli(killAfterMs?: number): Promise<Run> {
-  const configFile = path.join(work, 'feedgen.config.json');
-  writeFileSync(configFile, JSON.stringify(CONFIG));
-  return runChild(
-    [
-      CLI,
-      'rebuild',
-      '--bucket',
-      SOURCE,
-      '--output-bucket',
-      OUTPUT,
-      '--endpoint',
-      gateway.url,
-      '--config',
-      configFile,
-    ],
-    {
-      readyLine: false,
-      ...(killAfterMs !== undefined ? { killAfterMs } : {}),
-      env: {
-        AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-        AWS_REGION: 'us-east-1',
-        AWS_PROFILE: '',
-        AWS_CONFIG_FILE: path.join(work, 'no-aws-config'),
-        AWS_SHARED_CREDENTIALS_FILE: path.join(work, 'no-aws-credentials'),
-      },
-    },
+function article(slug: string, fields: Record<string, unknown> = {}): Buffer {
+  return markdownFile(
+    { title: `Bài ${slug}`, date: '2025-12-01T08:00:00+07:00', category: 'Thời sự', slug, ...fields },
+    `Nội dung ${slug}.`,
   );
 }
 
-async function upload(key: string, text: string): Promise<void> {
-  await editor.send(
-    new PutObjectCommand({
-      Bucket: SOURCE,
-      Key: key,
-      Body: text,
-      ContentType: 'text/markdown; charset=utf-8',
-    }),
-  );
-}
-
-async function remove(key: string): Promise<void> {
-  await editor.send(new DeleteObjectCommand({ Bucket: SOURCE, Key: key }));
-}
-
-/** Differences between the output bucket and a from-scratch build of the source bucket's articles. */
-async function outputDifferences(now = NOW): Promise<string[]> {
-  const articles = await readAll(new S3Store(s3.client, SOURCE), 'articles/');
-  const stored = await readAll(new S3Store(s3.client, OUTPUT), 'feeds/');
-  return siteDifferences(fromScratch(articles, CONFIG, now), stored);
-}
-
-/** Differences between the publisher's state (state/, reports/) and a from-scratch rebuild's. */
-async function stateAgainstRebuild(): Promise<string[]> {
-  const reference = await rebuildReference(s3.client, CONFIG, NOW);
-  const state = new Map([
-    ...(await readAll(new S3Store(s3.client, SOURCE), 'state/')),
-    ...(await readAll(new S3Store(s3.client, SOURCE), 'reports/')),
-  ]);
-  return stateDifferences(
-    normalisedState(state),
-    normalisedState(new Map([...reference.state.objects].map(([key, entry]) => [key, entry.body]))),
-  );
-}
-
-const slugs = [...CATEGORIES.map(slugify), 'tam-thoi'];
-
-describe('a publisher killed at random points', () => {
-  let reading: { stop(): Promise<ReaderReport> };
-  const random = seededRandom(SEED);
-  const newsroom = new Newsroom(random, 'articles/', [...CATEGORIES.slice(0, 4)], 0.15);
-
-  beforeAll(() => {
-    reading = startReaders({
-      baseUrl: cdn.url,
-      paths: () => sitePaths(slugs),
-      random: seededRandom(SEED + 1),
-      pauseMs: 20,
-    });
+function committer(source: ObjectStore, output: ObjectStore, now: number): Committer {
+  return new Committer({
+    source,
+    output,
+    config: CONFIG,
+    clock: () => now,
+    log: silent,
+    sleep: async () => {},
   });
-  afterAll(async () => {
-    await reading.stop();
-  });
+}
 
-  it(`publishes again what ${PUBLISH_KILLS} SIGKILLed runs left half done, and readers only ever get whole documents`, async () => {
-    // GIVEN a newsroom of 20 articles, published by one uninterrupted run (which also times a run)
-    for (let i = 0; i < 20; i++) {
-      const spec = newsroom.create();
-      await upload(spec.key, articleText(spec));
-    }
-    // a category that will empty and go away
-    await upload(
-      'articles/tam-thoi.md',
-      articleText({
-        key: 'articles/tam-thoi.md',
-        title: 'Tạm thời',
-        date: '2025-03-03T03:03:00+07:00',
-        categories: ['Tạm thời'],
-        body: 'x',
+/**
+ * A site of 12 articles in three categories, one held back until BASE + 1 h, then a batch
+ * (an hour later, with the minute's tick) that touches every part of the state: a new
+ * article, a move between categories, a delete that refills a window and one that empties a
+ * category, a second article with a taken id, a rejected upload, the held-back article
+ * coming due, and the clean-up of superseded state.
+ */
+async function scenario(): Promise<{ source: MemoryStore; output: MemoryStore; batch: Batch; now: number }> {
+  const source = new MemoryStore();
+  const output = new MemoryStore();
+  const put = (key: string, body: Buffer) =>
+    source.put(`articles/${key}.md`, body, { contentType: 'text/markdown' });
+  const categories = ['Thời sự', 'Kinh tế', 'Văn hóa'];
+  for (let i = 0; i < 12; i++)
+    await put(
+      `bai-${i}`,
+      article(`bai-${i}`, {
+        category: categories[i % 3],
+        date: `2025-12-${String(i + 1).padStart(2, '0')}T08:00:00+07:00`,
       }),
     );
-    const first = await deliver();
-    expect(first).toMatchObject({ code: 0, finished: true, errors: [] });
-    // Every round's differences are kept and shown together at the end, so one failure does
-    // not hide what the later rounds would show.
-    const problems: string[] = (await outputDifferences()).map((p) => `first run: ${p}`);
+  await put('mot-minh', article('mot-minh', { category: 'Thể thao' }));
+  await put('hen-gio', article('hen-gio', { date: new Date(BASE + 3_600_000).toISOString() }));
+  const keys = [...source.objects.keys()].filter((key) => key.startsWith('articles/'));
+  await committer(source, output, BASE).apply({ changes: keys.map((key) => ({ key })) });
+  await put('moi', article('moi', { date: '2025-12-20T08:00:00+07:00' }));
+  await put('bai-4', article('bai-4', { category: 'Văn hóa', date: '2025-12-05T08:00:00+07:00' }));
+  await source.delete('articles/bai-11.md');
+  await source.delete('articles/mot-minh.md');
+  await put('trung-id', article('trung-id', { id: 'https://baohatinh.vn/thoi-su/bai-0.html' }));
+  await source.put(
+    'articles/hong.md',
+    Buffer.from('---\ntitle: Hỏng\ndate: 31/02/2025\ncategory: X\n---\n'),
+    { contentType: 'text/markdown' },
+  );
+  const batch: Batch = {
+    changes: ['moi', 'bai-4', 'bai-11', 'mot-minh', 'trung-id', 'hong'].map((slug) => ({
+      key: `articles/${slug}.md`,
+    })),
+    tick: true,
+  };
+  return { source, output, batch, now: BASE + GARBAGE_GRACE_MS + 3_600_000 };
+}
 
-    let interrupted = 0;
-    for (let round = 1; round <= PUBLISH_KILLS; round++) {
-      // WHEN editors upload, overwrite and delete
-      const spec = newsroom.create();
-      await upload(spec.key, articleText(spec));
-      const changed = newsroom.overwrite({ redate: false });
-      if (changed) await upload(changed.key, articleText(changed));
-      const gone = newsroom.remove();
-      if (gone) await remove(gone);
-      if (round === 3) await remove('articles/tam-thoi.md');
-      // a publisher takes the batch and is killed at a random moment of its work (a full run
-      // takes about as long per key as the first one)
-      const perKey = first.workMs / 21;
-      const killAfterMs = Math.max(5, random.next() * perKey * pending.size);
-      const killed = await deliver(killAfterMs);
-      if (killed.signal === 'SIGKILL' && !killed.finished) interrupted++;
+async function clone(store: MemoryStore): Promise<MemoryStore> {
+  const copy = new MemoryStore();
+  for (const [key, entry] of store.objects) copy.objects.set(key, { ...entry });
+  return copy;
+}
 
-      // THEN the next delivery of the same messages repairs every feed
-      const again = await deliver();
-      if (again.code !== 0 || again.stderr !== '')
-        problems.push(`round ${round}: the redelivery exited ${again.code}: ${again.stderr} ${again.errors}`);
-      if (pending.size > 0) problems.push(`round ${round}: ${[...pending]} not acknowledged`);
-      problems.push(...(await outputDifferences()).map((p) => `round ${round}: ${p}`));
+/** Every published document parses whole and strictly, as a reader would take it. */
+function unreadable(output: MemoryStore): string[] {
+  const problems: string[] = [];
+  for (const [key, entry] of output.objects) {
+    try {
+      checkDocument(key, decodedText(key, entry.body));
+    } catch (error) {
+      problems.push(`${key}: ${(error as Error).message.split('\n')[0]}`);
     }
-    // AND the state the publishers left is the one a from-scratch rebuild makes
-    problems.push(...(await stateAgainstRebuild()).map((p) => `final state: ${p}`));
-    expect(problems).toEqual([]);
-    // most kills landed in the middle of the work, not before or after it
-    expect(interrupted).toBeGreaterThanOrEqual(Math.ceil(PUBLISH_KILLS * 0.6));
-  }, 150_000);
+  }
+  return problems;
+}
 
-  it(`repairs what ${REBUILD_KILLS} SIGKILLed \`feedgen rebuild\` runs left half done by running it again`, async () => {
-    // GIVEN the site as the publishers left it, and how long a whole rebuild takes
-    const whole = await rebuildCli();
-    expect({ code: whole.code, stderr: whole.stderr }).toEqual({ code: 0, stderr: '' });
-    let interrupted = 0;
-    for (let round = 1; round <= REBUILD_KILLS; round++) {
-      // WHEN articles change while the event source is paused, and a rebuild is killed midway
-      const spec = newsroom.create();
-      await upload(spec.key, articleText(spec));
-      const changed = newsroom.overwrite({ redate: true });
-      if (changed) await upload(changed.key, articleText(changed));
-      const gone = newsroom.remove();
-      if (gone) await remove(gone);
-      pending.clear();
-      const killed = await rebuildCli(whole.workMs * (0.3 + 0.65 * random.next()));
-      await gateway.idle();
-      if (killed.signal === 'SIGKILL' && !killed.finished) interrupted++;
-      // THEN running it again repairs every feed
-      const again = await rebuildCli();
-      expect({ round, code: again.code, stderr: again.stderr }).toEqual({ round, code: 0, stderr: '' });
-      expect({ round, differences: await outputDifferences(Date.now()) }).toEqual({ round, differences: [] });
-    }
-    expect(interrupted).toBeGreaterThanOrEqual(2);
+describe('a writer killed at every step of a batch', () => {
+  let steps: number;
+  let base: Awaited<ReturnType<typeof scenario>>;
 
-    // AND publishing carries on from the rebuilt state
-    const spec = newsroom.create();
-    await upload(spec.key, articleText(spec));
-    expect(await deliver()).toMatchObject({ code: 0 });
-    expect(await outputDifferences()).toEqual([]);
-  }, 120_000);
-
-  it('never gave a reader half a document or an invalid one, over the local CDN, all along', async () => {
-    const report = await reading.stop();
-    expect(report.failures).toEqual([]);
-    // and readers read plenty while the publishers were being killed
-    expect(report.valid).toBeGreaterThan(200);
+  beforeAll(async () => {
+    base = await scenario();
+    const plan = countingPlan();
+    const source = await clone(base.source);
+    const output = await clone(base.output);
+    await committer(dyingStore(source, plan), dyingStore(output, plan), base.now).apply(base.batch);
+    steps = plan.calls;
+    expect(await siteAndStateDifferences(source, output, CONFIG, base.now)).toEqual([]);
   });
+
+  it('has a step for every part of the state (the scenario reaches them all)', () => {
+    expect(steps).toBeGreaterThan(30);
+  });
+
+  for (const afterEffect of [false, true]) {
+    it(`loses nothing when it dies ${afterEffect ? 'after' : 'before'} a request takes effect, at any step, once the batch is delivered again`, async () => {
+      const failures: string[] = [];
+      for (let at = 0; at < steps; at++) {
+        const source = await clone(base.source);
+        const output = await clone(base.output);
+        const plan: KillPlan = killPlan(at, afterEffect);
+        // WHEN the writer dies at this step
+        await expect(
+          committer(dyingStore(source, plan), dyingStore(output, plan), base.now).apply(base.batch),
+        ).rejects.toBeInstanceOf(Killed);
+        // THEN readers meanwhile get whole documents (old or new)
+        const partial = unreadable(output);
+        // AND a new writer (SQS delivers the batch again) finishes the work
+        await committer(source, output, base.now).apply(base.batch);
+        const wrong = [...partial, ...(await siteAndStateDifferences(source, output, CONFIG, base.now))];
+        if (wrong.length > 0) failures.push(`killed at ${plan.log.at(-1)} (step ${at}): ${wrong.join('; ')}`);
+      }
+      expect(failures).toEqual([]);
+    }, 120_000);
+  }
+
+  it('a death after the commit is finished by the next batch of any other article, without a redelivery', async () => {
+    for (let at = 0; at < steps; at++) {
+      const source = await clone(base.source);
+      const output = await clone(base.output);
+      const plan = killPlan(at, true);
+      await committer(dyingStore(source, plan), dyingStore(output, plan), base.now)
+        .apply(base.batch)
+        .catch(() => {});
+      if (
+        !plan.log.slice(0, at).includes('PUT state/manifest.json') &&
+        plan.log[at] !== 'PUT state/manifest.json'
+      )
+        continue;
+      // The redelivery is lost; an unrelated upload's batch runs instead, then the minute's tick.
+      await source.put('articles/khac.md', article('khac'), { contentType: 'text/markdown' });
+      await committer(source, output, base.now).apply({ changes: [{ key: 'articles/khac.md' }] });
+      await committer(source, output, base.now).apply({ changes: [], tick: true });
+      expect(await siteAndStateDifferences(source, output, CONFIG, base.now)).toEqual([]);
+    }
+  }, 120_000);
+});
+
+describe('a writer killed at every step, over a real S3 API, with readers polling the CDN', () => {
+  it('no reader ever gets a partial or invalid document, and each redelivery repairs the site', async () => {
+    const s3 = await startS3({ buckets: ['src', 'out'] });
+    // As npm start does: s3rver made to honour conditional writes and whole-object reads.
+    const client = enforceConditionalWrites(s3.client);
+    const cdn = await startLocalCdn({ client, bucket: 'out', host: '127.0.0.1', port: 0 });
+    const source = new S3Store(client, 'src');
+    const output = new S3Store(client, 'out');
+    const memory = { source: new MemoryStore(), output: new MemoryStore() };
+    try {
+      // GIVEN the scenario's site on s3rver
+      const { source: seeded, now } = await scenario();
+      const keys: string[] = [];
+      for (const [key, entry] of seeded.objects) {
+        if (!key.startsWith('articles/')) continue;
+        keys.push(key);
+        await source.put(key, entry.body, { contentType: entry.contentType });
+        await memory.source.put(key, entry.body, { contentType: entry.contentType });
+      }
+      await committer(source, output, now).apply({ changes: keys.map((key) => ({ key })) });
+      // A batch of this shape (two articles changed, the tick) has this many steps.
+      const change = async (round: number): Promise<Batch> => {
+        for (const [slug, category] of [
+          ['bai-1', 'Kinh tế'],
+          ['bai-2', round % 2 ? 'Văn hóa' : 'Thời sự'],
+        ] as const) {
+          const body = article(slug, { category, title: `Bài ${slug}, lần ${round}` });
+          await source.put(`articles/${slug}.md`, body, { contentType: 'text/markdown' });
+          await memory.source.put(`articles/${slug}.md`, body, { contentType: 'text/markdown' });
+        }
+        return { changes: [{ key: 'articles/bai-1.md' }, { key: 'articles/bai-2.md' }], tick: true };
+      };
+      const counting = countingPlan();
+      await committer(dyingStore(source, counting), dyingStore(output, counting), now).apply(await change(0));
+      const steps = counting.calls;
+      const readers = startReaders({
+        baseUrl: cdn.url.replace(/\/$/, ''),
+        paths: () => sitePaths(['thoi-su', 'kinh-te', 'van-hoa', 'the-thao']),
+        random: seededRandom(7),
+        readers: 2,
+      });
+      // WHEN the writer dies at each step of such a batch, after or before the request, and
+      // each batch is delivered again
+      for (let at = 0; at < steps; at++) {
+        const batch = await change(at + 1);
+        const plan = killPlan(at, at % 2 === 1);
+        await expect(
+          committer(dyingStore(source, plan), dyingStore(output, plan), now).apply(batch),
+        ).rejects.toBeInstanceOf(Killed);
+        await committer(source, output, now).apply(batch);
+      }
+      const report = await readers.stop();
+      // THEN no reader got a partial document, and the site is what a build makes
+      expect(report.failures).toEqual([]);
+      expect(report.valid).toBeGreaterThan(0);
+      for await (const object of output.list('feeds/')) {
+        const found = await output.get(object.key);
+        if (found && typeof found === 'object')
+          await memory.output.put(object.key, found.body, { contentType: 'x' });
+      }
+      expect(differences(buildOf(memory.source, CONFIG, now), memory.output)).toEqual([]);
+    } finally {
+      await cdn.close();
+      client.destroy();
+      await s3.stop();
+    }
+  }, 180_000);
 });

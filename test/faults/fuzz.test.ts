@@ -5,28 +5,21 @@
 // A failure prints the seed and the shrunk counterexample; FUZZ_SEED replays it.
 import fc from 'fast-check';
 import { load as loadYaml } from 'js-yaml';
+import { MemoryStore } from '../../shared/adapters/memory-store';
 import { type Article, KNOWN_FIELDS, parseArticle } from '../../shared/article';
 import { resolveConfig, type SiteConfig } from '../../shared/config';
 import { renderArticleHtml } from '../../shared/content';
 import { parseSimpleFrontMatter } from '../../shared/front-matter-yaml';
-import { MemoryStore } from '../../shared/adapters/memory-store';
-import { Publisher } from '../../shared/publisher';
-import { buildSite } from '../../shared/site';
+import { Committer } from '../../shared/publishing/committer';
 import type { ObjectInfo, ObjectStore } from '../../shared/publishing/ports';
+import { buildSite } from '../../shared/site';
 import { cleanLine, stripXmlIllegal } from '../../shared/text';
 import { TEST_CONFIG } from '../helpers/articles';
 import { readJsonFeed } from '../helpers/feed-readers';
 import { attribute, findAll, parseHtml, textOf } from '../helpers/html';
+import { siteAndStateDifferences } from '../helpers/site-compare';
 import { child, children, NS, parseXml } from '../helpers/xml';
-import {
-  checkDocument,
-  dangersInHtml,
-  fromScratch,
-  normalisedState,
-  rebuildReference,
-  siteDifferences,
-  stateDifferences,
-} from './helpers/site-check';
+import { checkDocument, dangersInHtml } from './helpers/site-check';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260630);
 const RUNS = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : undefined;
@@ -513,48 +506,15 @@ describe('every renderer, fuzzed', () => {
 });
 
 // ---------------------------------------------------------------------------------------
-// The incremental publisher against a full build
-
-/**
- * The feeds are what `feedgen build` makes of the bucket's articles, and the publisher's
- * state (windows, records, partitions, claims, schedule, reports) what `feedgen rebuild`
- * makes. A site none of whose articles was ever live has no files yet: nothing to compare.
- */
-async function expectSameAsBuildAndRebuild(
-  source: MemoryStore,
-  output: MemoryStore,
-  config: SiteConfig,
-): Promise<void> {
-  await expectSameAsRebuild(source, config);
-  const articles = new Map(
-    [...source.objects]
-      .filter(([key]) => key.startsWith('articles/'))
-      .map(([key, entry]) => [key, entry.body]),
-  );
-  const stored = new Map([...output.objects].map(([key, entry]) => [key, entry.body]));
-  if (stored.size === 0) return;
-  expect(siteDifferences(fromScratch(articles, config, NOW), stored)).toEqual([]);
-}
-
-async function expectSameAsRebuild(source: MemoryStore, config: SiteConfig): Promise<void> {
-  const reference = await rebuildReference(source, config, NOW);
-  const state = new Map(
-    [...source.objects]
-      .filter(([key]) => !key.startsWith('articles/'))
-      .map(([key, entry]) => [key, entry.body]),
-  );
-  const expected = new Map([...reference.state.objects].map(([key, entry]) => [key, entry.body]));
-  expect(stateDifferences(normalisedState(state), normalisedState(expected))).toEqual([]);
-}
+// The committer against a full build
 
 type Step =
   | { kind: 'put'; key: number; day: number; category: number; draft: boolean; sharedId: boolean }
   | { kind: 'delete'; key: number };
 
 /**
- * Publication times over three months, oldest first, and one in the future: a re-date can
- * move an article to another month partition or hold it back, and two articles on one time
- * are ordered by id, as in a build.
+ * Publication times over three months, oldest first, and two in the future (held back
+ * until the clock passes them): two articles on one time are ordered by id, as in a build.
  */
 const TIMES = [
   '2025-04-28',
@@ -566,9 +526,11 @@ const TIMES = [
   '2025-06-15',
   '2025-07-01',
   '2025-07-02',
-  // After NOW: held back, in the schedule
+  '2026-01-01T00:30:00Z',
   '2026-02-01',
 ] as const;
+/** The clock moves forward by this much after each batch: the first future time comes due. */
+const STEP_MS = 10 * 60_000;
 
 function articleText(s: Extract<Step, { kind: 'put' }>): string {
   return `---\ntitle: K${s.key} d${s.day}\ndate: ${TIMES[s.day - 1]}\ncategory: ${['Thời sự', 'Kinh tế'][s.category]}\n${s.draft ? 'draft: true\n' : ''}${s.sharedId ? 'id: tag:baohatinh.vn,2025:chung\n' : ''}---\nx\n`;
@@ -579,7 +541,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     weight: 4,
     arbitrary: fc.record({
       kind: fc.constant('put' as const),
-      key: fc.integer({ min: 0, max: 5 }),
+      key: fc.integer({ min: 0, max: 7 }),
       day: fc.integer({ min: 1, max: TIMES.length }),
       category: fc.integer({ min: 0, max: 1 }),
       draft: fc.constantFrom(false, false, false, true),
@@ -588,55 +550,51 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 5 }) }),
+    arbitrary: fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 7 }) }),
   },
 );
 
-describe('the incremental publisher, fuzzed against a full build', () => {
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+
+async function write(store: ObjectStore, s: Step): Promise<void> {
+  const key = `articles/k${s.key}.md`;
+  if (s.kind === 'delete') await store.delete(key);
+  else await store.put(key, articleText(s), { contentType: 'text/markdown' });
+}
+
+describe('the committer, fuzzed against a full build', () => {
   it(
-    'any sequence of uploads, overwrites, re-dates, moves, drafts, shared ids and deletes, in batches, ends as `feedgen build` of the same files',
+    "any sequence of uploads, overwrites, re-dates, moves, drafts, shared ids and deletes, coalesced into batches, ends as `feedgen build` of the same files and as a rebuild's state",
     async () => {
       const config = { ...TEST_CONFIG, itemsPerFeed: 2 };
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.array(step, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 8 }),
+          fc.array(fc.array(step, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }),
           async (batches) => {
             const source = new MemoryStore();
             const output = new MemoryStore();
-            const publisher = new Publisher({
-              source,
-              output,
-              config,
-              now: () => NOW,
-              log: { info: () => {}, warn: () => {}, error: () => {} },
-            });
+            let now = NOW;
+            const committer = new Committer({ source, output, config, clock: () => now, log: silent });
             for (const batch of batches) {
-              for (const s of batch) {
-                const key = `articles/k${s.key}.md`;
-                if (s.kind === 'delete') await source.delete(key);
-                else await source.put(key, articleText(s), { contentType: 'text/markdown' });
-              }
-              const outcomes = await publisher.publish(batch.map((s) => ({ key: `articles/k${s.key}.md` })));
-              expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+              for (const s of batch) await write(source, s);
+              await committer.apply({ changes: batch.map((s) => ({ key: `articles/k${s.key}.md` })) });
+              now += STEP_MS;
+              expect(await siteAndStateDifferences(source, output, config, now - STEP_MS)).toEqual([]);
             }
-            await expectSameAsBuildAndRebuild(source, output, config);
           },
         ),
-        settings(800),
+        settings(300),
       );
     },
-    timeout(800, 100),
+    timeout(300, 200),
   );
 });
 
 /**
- * Every call a publisher or an editor makes to the store becomes a step fast-check's
- * scheduler orders, so any interleaving of concurrent publishers can be tried, and replayed.
- */
-/**
- * Store calls, counted across the publishers that share the count, at which a publisher
- * dies: the call fails before it is made (even counts) or after (odd counts: the request
- * took effect, the answer was lost), and the event is delivered again, as SQS does.
+ * Every storage call of the writers and editors becomes a step fast-check's scheduler
+ * orders, so any interleaving of concurrent writers can be tried and replayed; a writer
+ * dies at the listed calls, before the request (even counts) or after it took effect with
+ * the answer lost (odd counts).
  */
 interface Crashes {
   readonly at: ReadonlySet<number>;
@@ -644,82 +602,82 @@ interface Crashes {
 }
 
 function scheduledStore(store: MemoryStore, scheduler: fc.Scheduler, crashes?: Crashes): ObjectStore {
-  const step = <T>(label: string, run: () => Promise<T>): Promise<T> =>
+  const run = <T>(label: string, call: () => Promise<T>): Promise<T> =>
     scheduler.schedule(Promise.resolve(label), label).then(async () => {
-      const call = crashes ? crashes.calls++ : -1;
-      if (!crashes?.at.has(call)) return run();
-      if (call % 2 === 1) await run();
+      const index = crashes ? crashes.calls++ : -1;
+      if (!crashes?.at.has(index)) return call();
+      if (index % 2 === 1) await call();
       throw new Error(`simulated crash at ${label}`);
     });
   return {
-    get: (key, options) => step(`get ${key}`, () => store.get(key, options)),
-    head: (key) => step(`head ${key}`, () => store.head(key)),
-    put: (key, body, options) => step(`put ${key}`, () => store.put(key, body, options)),
-    delete: (key) => step(`delete ${key}`, () => store.delete(key)),
+    get: (key, options) => run(`get ${key}`, () => store.get(key, options)),
+    head: (key) => run(`head ${key}`, () => store.head(key)),
+    put: (key, body, options) => run(`put ${key}`, () => store.put(key, body, options)),
+    delete: (key) => run(`delete ${key}`, () => store.delete(key)),
     async *list(prefix) {
       const objects: ObjectInfo[] = [];
       for await (const object of store.list(prefix)) objects.push(object);
-      yield* await step(`list ${prefix}`, async () => objects);
+      yield* await run(`list ${prefix}`, async () => objects);
     },
   };
 }
 
-describe('concurrent incremental publishers, fuzzed against a full build', () => {
+describe('concurrent writers, fuzzed against a full build', () => {
   it(
-    'uploads and deletes, each followed by its event on one of three publishers, in any interleaving of their storage calls and with publishers dying at any call, end as `feedgen build` of the same files',
+    'batches taken by two or three writers at once (maxConcurrency 2, or a stray third), in any interleaving of their storage calls and with writers dying at any call, end as `feedgen build` after the redeliveries',
     async () => {
       const config = { ...TEST_CONFIG, itemsPerFeed: 2 };
       await fc.assert(
         fc.asyncProperty(
           fc.array(step, { minLength: 2, maxLength: 8 }),
-          fc.array(step, { minLength: 1, maxLength: 4 }),
+          fc.array(fc.array(step, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 4 }),
+          fc.integer({ min: 2, max: 3 }),
           fc.scheduler(),
-          fc.uniqueArray(fc.nat({ max: 600 }), { maxLength: 3 }),
-          async (before, during, scheduler, crashCalls) => {
+          fc.uniqueArray(fc.nat({ max: 300 }), { maxLength: 3 }),
+          async (before, batches, writers, scheduler, crashCalls) => {
             const crashes: Crashes = { at: new Set(crashCalls), calls: 0 };
             const source = new MemoryStore();
             const output = new MemoryStore();
-            const publisher = (store: ObjectStore) =>
-              new Publisher({
-                source: store,
-                output: store === source ? output : scheduledStore(output, scheduler, crashes),
+            const writer = (src: ObjectStore, out: ObjectStore) =>
+              new Committer({
+                source: src,
+                output: out,
                 config,
-                now: () => NOW,
-                log: { info: () => {}, warn: () => {}, error: () => {} },
+                clock: () => NOW,
+                log: silent,
                 sleep: async () => {},
-                maxRounds: 50,
+                maxAttempts: 50,
               });
-            const write = (store: ObjectStore, s: Step) => {
-              const key = `articles/k${s.key}.md`;
-              return s.kind === 'delete'
-                ? store.delete(key)
-                : store.put(key, articleText(s), { contentType: 'text/markdown' }).then(() => {});
+            // GIVEN a site published in one batch
+            for (const s of before) await write(source, s);
+            await writer(source, output).apply({
+              changes: before.map((s) => ({ key: `articles/k${s.key}.md` })),
+            });
+            // WHEN editors change articles while the batches go to several writers at once
+            // (a failed batch is delivered again to a new writer, as SQS does)
+            const shared = {
+              source: scheduledStore(source, scheduler, crashes),
+              output: scheduledStore(output, scheduler, crashes),
             };
-            // GIVEN a site published one event at a time
-            const settled = publisher(source);
-            for (const s of before) {
-              await write(source, s);
-              await settled.publish([{ key: `articles/k${s.key}.md` }]);
-            }
-            // WHEN editors change articles while three publishers take the events concurrently
-            // (a failed key is delivered again, as SQS does)
-            const shared = scheduledStore(source, scheduler, crashes);
             const editors = scheduledStore(source, scheduler);
-            const publishers = [publisher(shared), publisher(shared), publisher(shared)];
-            const redelivered = before.slice(-3).map((s) => ({ s, write: false }));
-            const changes = during.map((s) => ({ s, write: true }));
-            const events = [...redelivered, ...changes].map(async ({ s, write: writes }, index) => {
-              if (writes) await write(editors, s);
-              const key = `articles/k${s.key}.md`;
+            const deliveries = batches.map(async (batch, index) => {
+              for (const s of batch) await write(editors, s);
               for (let delivery = 1; ; delivery++) {
-                const [outcome] = await (publishers[index % 3] as Publisher).publish([{ key }]);
-                if (outcome?.ok) return;
-                if (delivery >= 8)
-                  throw new Error(`${key} failed eight deliveries: ${JSON.stringify(outcome)}`);
+                try {
+                  return await writer(shared.source, shared.output).apply({
+                    changes: batch.map((s) => ({ key: `articles/k${s.key}.md` })),
+                    tick: index === 0,
+                  });
+                } catch (error) {
+                  if (delivery >= 8) throw error;
+                }
               }
             });
+            const lanes = Array.from({ length: writers }, (_, lane) =>
+              deliveries.filter((_, index) => index % writers === lane),
+            );
             let finished = false;
-            const all = Promise.all(events).finally(() => {
+            const all = Promise.all(lanes.flat()).finally(() => {
               finished = true;
             });
             while (!finished) {
@@ -727,20 +685,16 @@ describe('concurrent incremental publishers, fuzzed against a full build', () =>
               else await new Promise((resolve) => setImmediate(resolve));
             }
             await all;
-            // and the schedule's minute comes round: it republishes articles whose id claim
-            // changed hands if their turn was lost with a dying publisher, and repairs the
-            // OPML list and the page after one that died between an older list's files and
-            // its re-check
-            const minute = publisher(source);
-            expect((await minute.publishDue()).filter((outcome) => !outcome.ok)).toEqual([]);
-            await minute.checkIndexFiles();
-            // THEN the feeds are those a full build of the final files makes
-            await expectSameAsBuildAndRebuild(source, output, config);
+            // and the next batch (any event, or the minute's tick) reconciles what a dead
+            // writer's commit left unpublished
+            await writer(source, output).apply({ changes: [], tick: true });
+            // THEN the feeds are those a full build makes, and the state a rebuild's
+            expect(await siteAndStateDifferences(source, output, config, NOW)).toEqual([]);
           },
         ),
-        settings(500),
+        settings(200),
       );
     },
-    timeout(500, 400),
+    timeout(200, 400),
   );
 });

@@ -90,7 +90,9 @@ export function assembleFeed(
     const text = format.render(withPivot);
     const { start, end } = format.cut(text);
     return (
-      text.slice(0, start) + items.map((item) => item.fragments[name]).join(format.separator) + text.slice(end)
+      text.slice(0, start) +
+      items.map((item) => item.fragments[name]).join(format.separator) +
+      text.slice(end)
     );
   };
   return { rss: assemble('rss'), atom: assemble('atom'), json: assemble('json') };

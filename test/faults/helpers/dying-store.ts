@@ -1,0 +1,58 @@
+import type { ObjectInfo, ObjectStore } from '../../../shared/publishing/ports';
+
+/**
+ * Where a writer dies: at its `at`-th storage call (counted from 0 across every store that
+ * shares the plan), either before the request is made or after it took effect with the
+ * answer lost. Deterministic: the same plan kills at the same step every run.
+ */
+export interface KillPlan {
+  readonly at: number;
+  readonly afterEffect: boolean;
+  calls: number;
+  dead: boolean;
+  /** The calls made, for messages: "PUT state/manifest.json". */
+  readonly log: string[];
+}
+
+export class Killed extends Error {
+  constructor(readonly step: string) {
+    super(`writer killed at ${step}`);
+    this.name = 'Killed';
+  }
+}
+
+export function killPlan(at: number, afterEffect: boolean): KillPlan {
+  return { at, afterEffect, calls: 0, dead: false, log: [] };
+}
+
+/** Counts calls only (a plan that never kills): how many steps a batch has. */
+export function countingPlan(): KillPlan {
+  return killPlan(Number.POSITIVE_INFINITY, false);
+}
+
+export function dyingStore(store: ObjectStore, plan: KillPlan): ObjectStore {
+  const step = async <T>(label: string, run: () => Promise<T>): Promise<T> => {
+    // A dead process makes no more requests, whatever its other promises were doing.
+    if (plan.dead) throw new Killed(`${label} (after death)`);
+    const call = plan.calls++;
+    plan.log.push(label);
+    if (call !== plan.at) return run();
+    plan.dead = true;
+    if (plan.afterEffect) await run();
+    throw new Killed(`${label} (call ${call}, ${plan.afterEffect ? 'after' : 'before'} it took effect)`);
+  };
+  return {
+    get: (key, options) => step(`GET ${key}`, () => store.get(key, options)),
+    head: (key) => step(`HEAD ${key}`, () => store.head(key)),
+    put: (key, body, options) => step(`PUT ${key}`, () => store.put(key, body, options)),
+    delete: (key) => step(`DELETE ${key}`, () => store.delete(key)),
+    async *list(prefix) {
+      const objects: ObjectInfo[] = await step(`LIST ${prefix}`, async () => {
+        const all: ObjectInfo[] = [];
+        for await (const object of store.list(prefix)) all.push(object);
+        return all;
+      });
+      yield* objects;
+    },
+  };
+}
