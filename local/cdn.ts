@@ -1,5 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { createContext, runInContext } from 'node:vm';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import responseHeaders from '../infra/response-headers.json';
@@ -19,14 +22,52 @@ export interface LocalCdn {
   close(): Promise<void>;
 }
 
-// CloudFront compresses objects from 1,000 bytes to 10 MB.
+// CloudFront compresses objects from 1,000 bytes to 10 MB, of the types below (the part of its
+// list a feeds bucket may hold). Atom, JSON Feed and OPML are not on it: for those the
+// viewer-request function sends readers to the stored gzip copy instead.
 const MIN_COMPRESS_BYTES = 1000;
+const COMPRESSIBLE_TYPES = new Set([
+  'application/json',
+  'application/javascript',
+  'application/rss+xml',
+  'application/xhtml+xml',
+  'application/xml',
+  'image/svg+xml',
+  'text/css',
+  'text/csv',
+  'text/html',
+  'text/javascript',
+  'text/plain',
+  'text/xml',
+]);
+
+type ViewerRequest = (event: { request: { uri: string; headers: Record<string, { value: string }> } }) => {
+  uri: string;
+};
 
 /**
- * Serves the output bucket as the CloudFront distribution does: /feeds/… with the stored
- * Content-Type, ETag and Last-Modified; 304 on If-None-Match and If-Modified-Since; gzip and
- * brotli by Accept-Encoding; the CORS and security headers of the CDK response headers
- * policy (infra/response-headers.json); 404 for a missing path; only GET, HEAD and OPTIONS.
+ * The CloudFront viewer-request function, run from its one file (infra/cdn/viewer-request.js)
+ * in a fresh V8 context, as CloudFront runs it. Found beside the sources (tsx, Jest) and from
+ * dist/local/ (npm start).
+ */
+const viewerRequest: ViewerRequest = (() => {
+  const relative = join('infra', 'cdn', 'viewer-request.js');
+  const file = [resolve(__dirname, '..', relative), resolve(__dirname, '..', '..', relative)].find(
+    (candidate) => existsSync(candidate),
+  );
+  if (!file) throw new Error(`local CDN: ${relative} not found from ${__dirname}`);
+  const context = createContext({});
+  runInContext(readFileSync(file, 'utf8'), context, { filename: file });
+  return context.handler as ViewerRequest;
+})();
+
+/**
+ * Serves the output bucket as the CloudFront distribution does: the object the viewer-request
+ * function picks (infra/cdn/viewer-request.js, run as it is) with the stored Content-Type,
+ * Content-Encoding, ETag and Last-Modified; 304 on If-None-Match and If-Modified-Since; gzip
+ * and brotli on the fly for the types CloudFront compresses; the CORS and security headers
+ * of the CDK response headers policy (infra/response-headers.json); 404 for a missing path;
+ * only GET, HEAD and OPTIONS.
  */
 export async function startLocalCdn(options: LocalCdnOptions): Promise<LocalCdn> {
   const server = createServer((request, response) => {
@@ -128,18 +169,25 @@ async function handle(
   }
 
   const url = new URL(request.url ?? '/', 'http://cdn.local');
+  const acceptEncoding = request.headers['accept-encoding'];
+  const uri = viewerRequest({
+    request: {
+      uri: url.pathname,
+      headers: acceptEncoding === undefined ? {} : { 'accept-encoding': { value: acceptEncoding } },
+    },
+  }).uri;
   let path: string;
   try {
-    path = decodeURIComponent(url.pathname);
+    path = decodeURIComponent(uri);
   } catch {
-    path = url.pathname;
+    path = uri;
   }
-  if (path === '/' || path === '/feeds' || path === '/feeds/') path = '/feeds/index.html';
   const key = path.slice(1);
 
   let object: {
     body: Buffer;
     contentType: string;
+    contentEncoding: string | undefined;
     etag: string;
     lastModified: Date | undefined;
     cacheControl?: string;
@@ -149,6 +197,8 @@ async function handle(
     object = {
       body: Buffer.from((await result.Body?.transformToByteArray()) ?? new Uint8Array()),
       contentType: result.ContentType ?? 'application/octet-stream',
+      // The publisher stores its gzip copies with Content-Encoding: gzip, which S3 returns.
+      contentEncoding: result.ContentEncoding ?? (key.endsWith('.gz') ? 'gzip' : undefined),
       etag: result.ETag ?? '',
       lastModified: result.LastModified,
       ...(result.CacheControl ? { cacheControl: result.CacheControl } : {}),
@@ -167,11 +217,12 @@ async function handle(
     throw error;
   }
 
-  const encoding =
-    key.endsWith('.gz') || key.endsWith('.br')
-      ? undefined
-      : chooseEncoding(request.headers['accept-encoding']);
-  const compress = encoding !== undefined && object.body.byteLength >= MIN_COMPRESS_BYTES;
+  const compressible =
+    object.contentEncoding === undefined &&
+    COMPRESSIBLE_TYPES.has(object.contentType.split(';')[0]?.trim().toLowerCase() ?? '') &&
+    object.body.byteLength >= MIN_COMPRESS_BYTES;
+  const encoding = compressible ? chooseEncoding(acceptEncoding) : undefined;
+  const compress = encoding !== undefined;
   // CloudFront weakens the ETag of a body it compresses.
   const etag = compress ? `W/${object.etag}` : object.etag;
   const lastModified = object.lastModified?.toUTCString();
@@ -182,6 +233,7 @@ async function handle(
     Vary: 'Accept-Encoding',
     ...(lastModified ? { 'Last-Modified': lastModified } : {}),
     ...(object.cacheControl ? { 'Cache-Control': object.cacheControl } : {}),
+    ...(object.contentEncoding ? { 'Content-Encoding': object.contentEncoding } : {}),
   };
   if (notModified(request, object.etag, object.lastModified)) {
     send(response, 304, common);
@@ -201,7 +253,10 @@ async function handle(
   return finish(200);
 }
 
-/** brotli when offered, else gzip, as CloudFront chooses; q=0 refuses an encoding. */
+/**
+ * The encoding CloudFront compresses a response with on the fly: brotli when offered, else
+ * gzip; q=0 refuses an encoding.
+ */
 export function chooseEncoding(header: string | string[] | undefined): 'br' | 'gzip' | undefined {
   const text = Array.isArray(header) ? header.join(',') : (header ?? '');
   const offered = new Map<string, number>();
