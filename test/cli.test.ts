@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -13,8 +14,10 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { main } from '../cli/main';
 import { checkAtom, checkRss, readJsonFeed, readWithFeedParser } from './helpers/feed-readers';
+import { startS3 } from './helpers/s3rver';
 import { children, NS } from './helpers/xml';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -261,6 +264,88 @@ describe('feedgen validate', () => {
     ]);
     expect(result.stdout).toEqual(['10 of 12 articles valid, 2 rejected.']);
   });
+});
+
+describe('feedgen rebuild', () => {
+  const SOURCE = 'feedgen-articles';
+  const OUTPUT = 'feedgen-feeds';
+  const io = (stdout: string[], stderr: string[]) => ({
+    cwd: work,
+    stdout: (line: string) => stdout.push(line),
+    stderr: (line: string) => stderr.push(line),
+    now: () => NOW,
+  });
+
+  it('rebuilds the feeds from the source bucket and prints what it did', async () => {
+    // GIVEN the examples, a rejected, a draft and a scheduled article, and a stale feed file
+    const s3 = await startS3({ buckets: [SOURCE, OUTPUT] });
+    try {
+      const put = (Bucket: string, Key: string, Body: string | Buffer) =>
+        s3.client.send(new PutObjectCommand({ Bucket, Key, Body }));
+      for (const name of readdirSync(EXAMPLES))
+        await put(SOURCE, `articles/${name}`, readFileSync(path.join(EXAMPLES, name)));
+      await put(SOURCE, 'articles/hong.md', '---\ntitle: Hỏng\ndate: 31/02/2025\ncategory: Thời sự\n---\n');
+      await put(
+        SOURCE,
+        'articles/nhap.md',
+        '---\ntitle: Nháp\ndate: 2025-06-01\ncategory: Nháp\ndraft: true\n---\n',
+      );
+      await put(
+        SOURCE,
+        'articles/sap-toi.md',
+        '---\ntitle: Sắp tới\ndate: 2026-03-01\ncategory: Thời sự\n---\n',
+      );
+      await put(OUTPUT, 'feeds/chuyen-muc-cu/rss.xml', '<rss/>');
+      // WHEN
+      const stdout: string[] = [];
+      const stderr: string[] = [];
+      const progress: string[] = [];
+      const code = await main(
+        ['rebuild', '--bucket', SOURCE, '--output-bucket', OUTPUT, '--endpoint', s3.endpoint],
+        {
+          ...io(stdout, stderr),
+          s3Client: () => s3.client,
+          progress: (line) => progress.push(line),
+        },
+      );
+      // THEN
+      expect({ code, stderr }).toEqual({ code: 0, stderr: [] });
+      expect(stdout).toEqual([
+        expect.stringMatching(
+          /^Rebuilt s3:\/\/feedgen-feeds\/feeds from 12 articles in s3:\/\/feedgen-articles\/articles: 9 published, 1 rejected \(see reports\/\), 1 drafts, 1 held back; 28 files written, 1 stale files removed; \d+ ms\.$/,
+        ),
+      ]);
+      expect(progress.at(-1)).toBe('');
+      const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: OUTPUT, Prefix: 'feeds/' }));
+      const keys = (listed.Contents ?? []).map((object) => object.Key);
+      expect(keys).toContain('feeds/xay-dung-dang/rss.xml');
+      expect(keys).not.toContain('feeds/chuyen-muc-cu/rss.xml');
+    } finally {
+      await s3.stop();
+    }
+  });
+
+  it('needs both buckets', async () => {
+    const stderr: string[] = [];
+    expect(await main(['rebuild', '--output-bucket', OUTPUT], io([], stderr))).toBe(2);
+    expect(await main(['rebuild', '--bucket', SOURCE], io([], stderr))).toBe(2);
+    expect(stderr.join('\n')).toMatch(
+      /rebuild needs --bucket SOURCE[\s\S]*rebuild needs --output-bucket OUTPUT/,
+    );
+  });
+
+  it('says what failed and that it can be run again when S3 cannot be reached', async () => {
+    const s3 = await startS3({ buckets: [SOURCE, OUTPUT] });
+    const endpoint = s3.endpoint;
+    await s3.stop();
+    const stderr: string[] = [];
+    const code = await main(
+      ['rebuild', '--bucket', SOURCE, '--output-bucket', OUTPUT, '--endpoint', endpoint],
+      io([], stderr),
+    );
+    expect(code).toBe(1);
+    expect(stderr.join('')).toMatch(/^feedgen: rebuild failed: .*run it again/);
+  }, 60_000);
 });
 
 describe('the installed command', () => {

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { LAMBDA_S3_TIMEOUTS, lambdaS3Client } from '../shared/adapters/s3-client';
+import { LAMBDA_S3_TIMEOUTS, lambdaS3Client } from '../../shared/adapters/s3-client';
 
 describe("the Lambda functions' S3 client", () => {
   let server: Server;
