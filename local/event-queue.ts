@@ -61,6 +61,7 @@ export class LocalEventQueue {
   #timer: NodeJS.Timeout | undefined;
   #sequence = 0;
   #stopped = false;
+  #inFlight = 0;
   /** Batches handed to the handler so far (each a Lambda invocation in AWS). */
   deliveries = 0;
   readonly #idleWaiters: Array<() => void> = [];
@@ -96,6 +97,11 @@ export class LocalEventQueue {
     const messageId = `local-${++this.#sequence}`;
     this.#waiting.push({ receives: 0, record: sqsRecord(messageId, [encoded]) });
     this.#schedule();
+  }
+
+  /** Messages not yet handled: waiting, in a batch under way, or due for another delivery. */
+  get backlog(): number {
+    return this.#waiting.length + this.#inFlight + this.#delayed.size;
   }
 
   /** Resolves when nothing is waiting, running or due for another delivery. */
@@ -143,6 +149,7 @@ export class LocalEventQueue {
 
   async #deliver(batch: Pending[]): Promise<void> {
     this.deliveries++;
+    this.#inFlight += batch.length;
     for (const pending of batch) pending.receives++;
     const event: SQSEvent = {
       Records: batch.map(({ record, receives }) => ({
@@ -157,6 +164,8 @@ export class LocalEventQueue {
     } catch {
       // A handler that throws fails the whole batch, as in Lambda.
       failed = new Set(batch.map((pending) => pending.record.messageId));
+    } finally {
+      this.#inFlight -= batch.length;
     }
     for (const pending of batch) {
       if (!failed.has(pending.record.messageId)) continue;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isArticleFile } from '../article';
 import type { StoredFile } from '../compression';
 import type { SiteConfig } from '../config';
@@ -145,12 +146,13 @@ export class Committer {
     }
 
     const generation = manifest.generation + 1;
+    const attempt = `${generation}-${randomBytes(4).toString('hex')}`;
     const feeds = await updateFeeds(
       { state: this.#state, source, config, now },
       manifest,
       directory,
       decision,
-      generation,
+      attempt,
       fresh,
     );
     const rendered = new Map<string, StoredFile>();
@@ -172,9 +174,14 @@ export class Committer {
     const reports: Record<string, number> = fresh ? {} : { ...manifest.reports };
     const reportWrites = planReports(decision, reports, now);
 
-    const shards = await directory.write(generation);
+    const shards = await directory.write(attempt);
     const replaced = [...shards.replaced, ...feeds.replaced];
-    if (fresh) replaced.push(...manifest.shards.flatMap((pointer) => pointer ?? []));
+    // A rebuild starts from nothing: everything the old manifest pointed to is superseded.
+    if (fresh)
+      replaced.push(
+        ...manifest.shards.flatMap((pointer) => pointer ?? []),
+        ...Object.values(manifest.feeds).map((entry) => entry.index),
+      );
     const written = [
       ...shards.pointers.flatMap((pointer, index) =>
         pointer !== null && pointer !== manifest.shards[index] ? [pointer] : [],

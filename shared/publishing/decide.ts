@@ -39,7 +39,7 @@ export interface Decision {
 /** The feeds an article is listed in when it is shown: the site feed and its categories. */
 export function feedsOf(entry: DirEntry | undefined): string[] {
   if (entry?.status !== 'candidate') return [];
-  return [SITE_FEED, ...new Set((entry.categories ?? []).map((category) => category.slug))];
+  return [SITE_FEED, ...new Set(entry.categories ?? [])];
 }
 
 /**

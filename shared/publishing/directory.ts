@@ -100,7 +100,7 @@ export class Directory {
   }
 
   /** Writes the changed shards; returns the new pointers and the objects they replace. */
-  async write(generation: number): Promise<{ pointers: (string | null)[]; replaced: string[] }> {
+  async write(attempt: string): Promise<{ pointers: (string | null)[]; replaced: string[] }> {
     const pointers = [...this.#pointers];
     const replaced: string[] = [];
     await Promise.all(
@@ -109,7 +109,9 @@ export class Directory {
         const old = pointers[index];
         if (old) replaced.push(old);
         const empty = !shard || (Object.keys(shard.keys).length === 0 && Object.keys(shard.ids).length === 0);
-        pointers[index] = empty ? null : await this.#state.write('shards', generation, sortedShard(shard));
+        pointers[index] = empty
+          ? null
+          : await this.#state.write('shards', String(index), attempt, sortedShard(shard));
       }),
     );
     return { pointers, replaced };

@@ -42,7 +42,8 @@ export async function updateFeeds(
   manifest: Manifest,
   directory: Directory,
   decision: Decision,
-  generation: number,
+  /** Names this attempt's objects: see StateStore.write. */
+  attempt: string,
   /** A rebuild starts every feed from nothing. */
   fresh: boolean,
 ): Promise<UpdatedFeeds> {
@@ -86,7 +87,7 @@ export async function updateFeeds(
       };
       indexes.set(feed, next);
       entries[feed] = {
-        index: await context.state.write('feeds', generation, next),
+        index: await context.state.write('feeds', feed, attempt, next),
         name: feed === SITE_FEED ? null : categoryName(next, feed),
         count: placed.count,
       };

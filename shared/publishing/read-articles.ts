@@ -72,7 +72,7 @@ export async function readArticle(
         status: verdict.status,
         published: article.published,
         id: article.id,
-        categories: article.categories,
+        categories: article.categories.map((category) => category.slug),
         ...(verdict.status === 'scheduled' ? { due: verdict.due } : {}),
       };
       return { key, unchanged: false, entry, ...(verdict.status === 'candidate' ? { article } : {}) };

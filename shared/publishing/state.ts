@@ -10,8 +10,12 @@ import { NOT_MODIFIED, type ObjectStore, PreconditionFailed } from './ports';
  * changed once written. docs/architecture.md describes the layout and why it is safe.
  */
 
-/** Directory shards: key → entry and id → claimants are split over this many objects. */
-export const SHARD_COUNT = 64;
+/**
+ * Directory shards: key → entry and id → claimants are split over this many objects. A
+ * lone upload reads and writes one or two; a batch of 100 touches about 100 of 128
+ * (2 requests per upload); at 100k articles a shard holds ~800 entries (~200 KB).
+ */
+export const SHARD_COUNT = 128;
 
 /** What the directory knows of one article key. */
 export interface DirEntry {
@@ -24,7 +28,8 @@ export interface DirEntry {
   readonly status: 'candidate' | 'draft' | 'scheduled' | 'rejected';
   readonly published?: number;
   readonly id?: string;
-  readonly categories?: readonly Category[];
+  /** Slugs of its categories (their display names live with the feeds' items). */
+  readonly categories?: readonly string[];
   readonly problems?: readonly ArticleProblem[];
   /** When the rejection was decided: the report's time. */
   readonly rejectedAt?: number;
@@ -188,10 +193,14 @@ export class StateStore {
     return value;
   }
 
-  /** Writes a new immutable object; its name is unique to this commit and its bytes. */
-  async write(kind: string, generation: number, value: unknown): Promise<string> {
+  /**
+   * Writes a new immutable object. Its name is unique to this writer's attempt at this
+   * generation (`attempt` is random), so two writers racing for one generation never write
+   * the same key, and nothing is hashed to name it (an index is hundreds of kilobytes).
+   */
+  async write(kind: string, name: string, attempt: string, value: unknown): Promise<string> {
     const body = JSON.stringify(value);
-    const key = `${OBJECTS_PREFIX}${kind}/${generation}-${md5Hex(body).slice(0, 16)}.json`;
+    const key = `${OBJECTS_PREFIX}${kind}/${attempt}-${name}.json`;
     await this.#store.put(key, body, { contentType: JSON_TYPE });
     this.#remember(key, value);
     return key;
