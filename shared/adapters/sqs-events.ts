@@ -38,13 +38,20 @@ interface S3EventRecordLike {
  */
 export function parseMessage(record: SQSRecord): ParsedMessage {
   const messageId = record.messageId;
-  if (record.body === CONTROL_MESSAGES.tick) return { messageId, kind: 'tick' };
-  if (record.body === CONTROL_MESSAGES.rebuild) return { messageId, kind: 'rebuild' };
   let body: unknown;
   try {
     body = JSON.parse(record.body);
   } catch {
     return { messageId, kind: 'invalid', reason: 'the message body is not JSON' };
+  }
+  // Compared as data, not text: EventBridge may lay out the JSON of the tick its own way.
+  const control = (body as { feedgen?: unknown } | null)?.feedgen;
+  if (control !== undefined) {
+    for (const kind of ['tick', 'rebuild'] as const) {
+      if (control === (JSON.parse(CONTROL_MESSAGES[kind]) as { feedgen: string }).feedgen)
+        return { messageId, kind };
+    }
+    return { messageId, kind: 'invalid', reason: `unknown control message ${JSON.stringify(control)}` };
   }
   if ((body as { Event?: unknown })?.Event === 's3:TestEvent') return { messageId, kind: 'test' };
   const records = (body as { Records?: unknown })?.Records;
