@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { isArticleFile } from '../article';
 import type { StoredFile } from '../compression';
 import type { SiteConfig } from '../config';
@@ -7,6 +6,7 @@ import { Directory } from './directory';
 import { ArticleMoved, updateFeeds } from './feed-step';
 import { feedFiles, feedOfPath, indexFiles } from './files';
 import { ARTICLES_PREFIX, JSON_TYPE, MANIFEST_KEY, reportKey } from './layout';
+import { awaitTurn, LEASE_MS, newHolder, REBUILD_LEASE_MS, takeLease } from './lease';
 import { type Clock, type Logger, type Metrics, type ObjectStore, PreconditionFailed } from './ports';
 import { type ArticleRead, readArticle } from './read-articles';
 import { fileDigests, reconcileFiles, reconcileReports } from './reconciler';
@@ -57,6 +57,8 @@ export interface CommitterOptions {
   /** Attempts before the batch fails (and goes back to the queue) when other writers keep committing first. */
   readonly maxAttempts?: number;
   readonly sleep?: (milliseconds: number) => Promise<void>;
+  /** Longest wait for another writer's turn before the batch goes back to the queue (default 20 s). */
+  readonly maxLeaseWaitMs?: number;
 }
 
 /** Superseded state objects are deleted by the first tick this long after: readers of an older manifest finish first. */
@@ -86,9 +88,13 @@ export class Committer {
     const orphans: string[] = [];
     const maxAttempts = this.#options.maxAttempts ?? 6;
     const started = performance.now();
+    const holder = newHolder();
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = { ...(await this.#attempt(batch, moved, orphans, progress)), attempts: attempt };
+        const result = {
+          ...(await this.#attempt(batch, moved, orphans, progress, holder, attempt)),
+          attempts: attempt,
+        };
         this.#options.log.info('batch done', {
           generation: result.generation,
           committed: result.committed,
@@ -118,10 +124,19 @@ export class Committer {
     moved: ReadonlySet<string>,
     orphans: string[],
     progress: ((read: number, total: number) => void) | undefined,
+    /** This apply()'s name in the lease: its own attempts never wait for each other. */
+    holder: string,
+    attemptNumber: number,
   ): Promise<Omit<BatchResult, 'attempts'>> {
     const { source, output, config, log } = this.#options;
     const now = this.#options.clock();
-    const { etag, value: manifest } = await this.#state.manifest();
+    const turn = await awaitTurn(
+      this.#state,
+      holder,
+      this.#options.sleep ?? sleep,
+      this.#options.maxLeaseWaitMs ?? 20_000,
+    );
+    const { value: manifest } = turn;
     const fresh = batch.rebuild === true;
     const { keys, ignored } = await this.#keysOf(batch, moved, manifest, now);
     const directory = new Directory(this.#state, manifest.shards, fresh);
@@ -145,8 +160,17 @@ export class Committer {
       return this.#result(manifest.generation, false, keys, ignored, decision, files);
     }
 
+    // A writer that lost a race takes the site's turn before it tries again (lease.ts), so
+    // it cannot lose twice; without contention the commit alone fences, one request less.
+    const etag =
+      attemptNumber > 1 || fresh
+        ? await takeLease(this.#state, manifest, turn.etag, {
+            holder,
+            ms: fresh ? REBUILD_LEASE_MS : LEASE_MS,
+          })
+        : turn.etag;
     const generation = manifest.generation + 1;
-    const attempt = `${generation}-${randomBytes(4).toString('hex')}`;
+    const attempt = `${generation}-${holder}-${attemptNumber}`;
     const feeds = await updateFeeds(
       { state: this.#state, source, config, now },
       manifest,

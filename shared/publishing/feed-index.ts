@@ -1,3 +1,4 @@
+import { compareNewestFirst } from '../site';
 import type { FeedIndex, Member, WindowItem } from './state';
 
 /**
@@ -9,12 +10,9 @@ import type { FeedIndex, Member, WindowItem } from './state';
 /** Members kept beyond the window, to refill it without a scan. */
 export const TAIL_FACTOR = 4;
 
+/** The build's order (one rule, one home): a member's key is its article's source. */
 export function compareMembers(a: Member, b: Member): number {
-  return b.published - a.published || compareText(a.id, b.id) || compareText(a.key, b.key);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareNewestFirst({ ...a, source: a.key }, { ...b, source: b.key });
 }
 
 /** A member on its way into the window: rendered already, or to be rendered. */

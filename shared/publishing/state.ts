@@ -99,6 +99,8 @@ export interface Manifest {
   readonly reports: Readonly<Record<string, number>>;
   /** Objects no longer referenced, with when they were superseded: deleted after a grace period. */
   readonly garbage: readonly { readonly at: number; readonly key: string }[];
+  /** The writer whose turn it is, between its lease and its commit (lease.ts). */
+  readonly lease?: { readonly holder: string; readonly ms: number };
 }
 
 export function emptyManifest(): Manifest {
@@ -168,8 +170,8 @@ export class StateStore {
     return this.#manifest;
   }
 
-  /** The commit: succeeds only if nobody committed since `etag` was read. */
-  async commit(manifest: Manifest, etag: string | undefined): Promise<void> {
+  /** The commit: succeeds only if nobody committed since `etag` was read; returns the new ETag. */
+  async commit(manifest: Manifest, etag: string | undefined): Promise<string> {
     const body = JSON.stringify(manifest);
     try {
       const written = await this.#store.put(MANIFEST_KEY, body, {
@@ -177,6 +179,7 @@ export class StateStore {
         ...(etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: etag }),
       });
       this.#manifest = { etag: written.etag, value: manifest };
+      return written.etag;
     } catch (error) {
       this.#manifest = undefined;
       throw error;

@@ -1,7 +1,7 @@
+import { MemoryStore } from '../../shared/adapters/memory-store';
 import { Committer } from '../../shared/publishing/committer';
 import { MANIFEST_KEY } from '../../shared/publishing/layout';
 import type { Manifest } from '../../shared/publishing/state';
-import { MemoryStore } from '../../shared/adapters/memory-store';
 import { markdownFile, TEST_CONFIG } from '../helpers/articles';
 import { buildOf, differences } from '../helpers/site-compare';
 
@@ -12,17 +12,37 @@ function site(config = TEST_CONFIG) {
   const source = new MemoryStore();
   const output = new MemoryStore();
   let now = NOW;
-  const committer = new Committer({ source, output, config, clock: () => now, log: silent, sleep: async () => {} });
+  const committer = new Committer({
+    source,
+    output,
+    config,
+    clock: () => now,
+    log: silent,
+    sleep: async () => {},
+  });
   const upload = (slug: string, fields: Record<string, unknown> = {}, body = 'Nội dung.') =>
     source.put(
       `articles/${slug}.md`,
-      markdownFile({ title: `Bài ${slug}`, date: '2025-06-30T08:00:00+07:00', category: 'Thời sự', slug, ...fields }, body),
+      markdownFile(
+        { title: `Bài ${slug}`, date: '2025-06-30T08:00:00+07:00', category: 'Thời sự', slug, ...fields },
+        body,
+      ),
       { contentType: 'text/markdown' },
     );
-  const publish = (...keys: string[]) => committer.apply({ changes: keys.map((key) => ({ key: `articles/${key}.md` })) });
+  const publish = (...keys: string[]) =>
+    committer.apply({ changes: keys.map((key) => ({ key: `articles/${key}.md` })) });
   const expectSameAsBuild = () => expect(differences(buildOf(source, config, now), output)).toEqual([]);
   const manifest = () => JSON.parse(source.text(MANIFEST_KEY) ?? '{}') as Manifest;
-  return { source, output, committer, upload, publish, expectSameAsBuild, manifest, setNow: (t: number) => (now = t) };
+  return {
+    source,
+    output,
+    committer,
+    upload,
+    publish,
+    expectSameAsBuild,
+    manifest,
+    setNow: (t: number) => (now = t),
+  };
 }
 
 describe('Committer', () => {
@@ -33,14 +53,19 @@ describe('Committer', () => {
     // WHEN its event is applied
     const result = await s.publish('bai-1');
     // THEN the feeds equal a from-scratch build
-    expect(result.outcomes).toEqual([{ key: 'articles/bai-1.md', status: 'published', feeds: ['_site', 'thoi-su'] }]);
+    expect(result.outcomes).toEqual([
+      { key: 'articles/bai-1.md', status: 'published', feeds: ['_site', 'thoi-su'] },
+    ]);
     s.expectSameAsBuild();
   });
 
   it('coalesces a batch: one commit and one write per changed file', async () => {
     const s = site();
     for (let i = 0; i < 30; i++)
-      await s.upload(`bai-${i}`, { category: ['Thời sự', 'Kinh tế', 'Văn hóa'][i % 3], date: `2025-06-${10 + (i % 20)}T08:00:00+07:00` });
+      await s.upload(`bai-${i}`, {
+        category: ['Thời sự', 'Kinh tế', 'Văn hóa'][i % 3],
+        date: `2025-06-${10 + (i % 20)}T08:00:00+07:00`,
+      });
     s.source.calls.length = 0;
     const result = await s.publish(...Array.from({ length: 30 }, (_, i) => `bai-${i}`));
     expect(result.committed).toBe(true);
@@ -69,7 +94,8 @@ describe('Committer', () => {
     const config = { ...TEST_CONFIG, itemsPerFeed: 3 };
     const s = site(config);
     const keys = Array.from({ length: 25 }, (_, i) => `bai-${String(i).padStart(2, '0')}`);
-    for (const [i, key] of keys.entries()) await s.upload(key, { date: `2025-06-${String(1 + i).padStart(2, '0')}T08:00:00+07:00` });
+    for (const [i, key] of keys.entries())
+      await s.upload(key, { date: `2025-06-${String(1 + i).padStart(2, '0')}T08:00:00+07:00` });
     await s.publish(...keys);
     // 25 members: window 3 + tail 12; 10 are below the tail's horizon.
     for (const key of keys.slice(8).reverse()) {
@@ -95,9 +121,13 @@ describe('Committer', () => {
 
   it('reports a rejected article by file, field and line, and deletes the report once it is fixed', async () => {
     const s = site();
-    await s.source.put('articles/hong.md', Buffer.from('---\ntitle: Hỏng\ndate: 31/02/2025 8:00\ncategory: X\n---\n'), {
-      contentType: 'text/markdown',
-    });
+    await s.source.put(
+      'articles/hong.md',
+      Buffer.from('---\ntitle: Hỏng\ndate: 31/02/2025 8:00\ncategory: X\n---\n'),
+      {
+        contentType: 'text/markdown',
+      },
+    );
     await s.publish('hong');
     const report = JSON.parse(s.source.text('reports/hong.md.json') ?? '{}');
     expect(report.article).toBe('articles/hong.md');
@@ -118,7 +148,9 @@ describe('Committer', () => {
     s.expectSameAsBuild();
     s.setNow(Date.parse('2025-07-02T08:00:00+07:00'));
     const result = await s.committer.apply({ changes: [], tick: true });
-    expect(result.outcomes).toEqual([{ key: 'articles/sau.md', status: 'published', feeds: ['_site', 'thoi-su'] }]);
+    expect(result.outcomes).toEqual([
+      { key: 'articles/sau.md', status: 'published', feeds: ['_site', 'thoi-su'] },
+    ]);
     s.expectSameAsBuild();
   });
 

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import type { Manifest, StateStore } from './state';
+
+/**
+ * One active writer at a time. SQS's maxConcurrency cannot go below 2, and two writers
+ * fenced by the manifest's If-Match alone keep undoing each other's work under sustained
+ * load (each commit makes the other's attempt fail; measured: batches gave up after six
+ * attempts at 100 uploads/s). So a writer that lost once (412 on its commit), and a
+ * rebuild, take the lease before trying again — one conditional PUT of the manifest naming
+ * the writer — and a writer that finds the lease taken waits for the holder's commit
+ * instead of racing it. The commit clears the lease. A lone writer never pays for it.
+ *
+ * The lease holds no clock time: a waiter gives up on a holder when the manifest has not
+ * changed for the lease's duration of its own waiting, so clock skew between Lambdas does
+ * not matter. If-Match on the manifest stays the fence: a holder that was given up on
+ * cannot commit over the writer that took over.
+ */
+export interface Lease {
+  readonly holder: string;
+  /** How long a waiter waits on an unchanged manifest before taking over. */
+  readonly ms: number;
+}
+
+export const LEASE_MS = 15_000;
+/** A rebuild reads the whole bucket: waiters give up on it only after this long. */
+export const REBUILD_LEASE_MS = 15 * 60_000;
+export const LEASE_POLL_MS = 250;
+
+/** The writer could not get its turn in time: the batch goes back to the queue. */
+export class LeaseBusy extends Error {
+  constructor(holder: string, waitedMs: number) {
+    super(`another writer (${holder}) held the site for ${waitedMs} ms; the batch goes back to the queue`);
+    this.name = 'LeaseBusy';
+  }
+}
+
+export function newHolder(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/**
+ * The newest manifest once no other writer holds the lease (or its holder is given up on),
+ * waiting at most `maxWaitMs` of polls.
+ */
+export async function awaitTurn(
+  state: StateStore,
+  holder: string,
+  sleep: (ms: number) => Promise<void>,
+  maxWaitMs: number,
+): Promise<{ etag: string | undefined; value: Manifest }> {
+  let current = await state.manifest();
+  let unchangedMs = 0;
+  let waitedMs = 0;
+  for (;;) {
+    const lease = current.value.lease;
+    if (!lease || lease.holder === holder || unchangedMs >= lease.ms) return current;
+    if (waitedMs >= maxWaitMs) throw new LeaseBusy(lease.holder, waitedMs);
+    await sleep(LEASE_POLL_MS);
+    waitedMs += LEASE_POLL_MS;
+    const next = await state.manifest();
+    unchangedMs = next.etag === current.etag ? unchangedMs + LEASE_POLL_MS : 0;
+    current = next;
+  }
+}
+
+/** Takes the lease on the manifest read (If-Match): returns the ETag the commit must match. */
+export async function takeLease(
+  state: StateStore,
+  manifest: Manifest,
+  etag: string | undefined,
+  lease: Lease,
+): Promise<string> {
+  return state.commit({ ...manifest, lease }, etag);
+}
