@@ -138,6 +138,16 @@ export class Committer {
     );
     const { value: manifest } = turn;
     const fresh = batch.rebuild === true;
+    // A writer that lost a race takes the site's turn before it reads anything (lease.ts), so
+    // the other writer's next commit cannot make it lose again; a rebuild takes it at once.
+    // Without contention the commit alone fences, one request less.
+    const etag =
+      attemptNumber > 1 || fresh
+        ? await takeLease(this.#state, manifest, turn.etag, {
+            holder,
+            ms: fresh ? REBUILD_LEASE_MS : LEASE_MS,
+          })
+        : turn.etag;
     const { keys, ignored } = await this.#keysOf(batch, moved, manifest, now);
     const directory = new Directory(this.#state, manifest.shards, fresh);
     await directory.load(keys.keys());
@@ -153,22 +163,22 @@ export class Committer {
     const collect =
       batch.tick === true && manifest.garbage.some((entry) => now - entry.at >= GARBAGE_GRACE_MS);
 
-    if (!fresh && !directory.changed && decision.feeds.size === 0 && !collect && manifest.generation > 0) {
+    const leased = etag !== turn.etag;
+    if (
+      !fresh &&
+      !leased &&
+      !directory.changed &&
+      decision.feeds.size === 0 &&
+      !collect &&
+      manifest.generation > 0
+    ) {
       // Nothing to commit (a duplicate event, a redelivery): finish what the last commit left.
+      // (A writer holding the lease commits anyway: the commit is what releases it.)
       const files = await reconcileFiles(context, manifest, new Map());
       if (batch.tick) await reconcileReports(context, manifest, directory);
       return this.#result(manifest.generation, false, keys, ignored, decision, files);
     }
 
-    // A writer that lost a race takes the site's turn before it tries again (lease.ts), so
-    // it cannot lose twice; without contention the commit alone fences, one request less.
-    const etag =
-      attemptNumber > 1 || fresh
-        ? await takeLease(this.#state, manifest, turn.etag, {
-            holder,
-            ms: fresh ? REBUILD_LEASE_MS : LEASE_MS,
-          })
-        : turn.etag;
     const generation = manifest.generation + 1;
     const attempt = `${generation}-${holder}-${attemptNumber}`;
     const feeds = await updateFeeds(
