@@ -183,4 +183,57 @@ describe('the lease: one active writer at a time', () => {
     await expect(waiting.apply({ changes: [{ key: 'articles/b.md' }] })).rejects.toThrow(/held the site/);
     expect(output.text('feeds/rss.xml')).not.toContain('<title>b</title>');
   });
+
+  it('a writer that lost a race takes the lease before its reads: the other writer waits for it instead of beating it again', async () => {
+    // GIVEN writers A and B on one site; B's first commit loses to A's
+    const source = new MemoryStore();
+    const output = new MemoryStore();
+    for (const slug of ['a1', 'a2', 'b']) await upload(source, slug);
+    let aSleeps = 0;
+    const a = new Committer({
+      source,
+      output,
+      config: TEST_CONFIG,
+      clock: () => NOW,
+      log: silent,
+      sleep: async () => {
+        aSleeps++;
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    });
+    let manifestPuts = 0;
+    let bArticleReads = 0;
+    let secondA: Promise<unknown> | undefined;
+    const bStore: ObjectStore = {
+      head: (key) => source.head(key),
+      delete: (key) => source.delete(key),
+      list: (prefix) => source.list(prefix),
+      async get(key, options) {
+        // WHEN, during B's second attempt, A gets another batch
+        if (key === 'articles/b.md' && ++bArticleReads === 2)
+          secondA = a.apply({ changes: [{ key: 'articles/a2.md' }] });
+        return source.get(key, options);
+      },
+      async put(key, body, options) {
+        if (key === MANIFEST_KEY && ++manifestPuts === 1)
+          await a.apply({ changes: [{ key: 'articles/a1.md' }] });
+        return source.put(key, body, options);
+      },
+    };
+    const b = new Committer({
+      source: bStore,
+      output,
+      config: TEST_CONFIG,
+      clock: () => NOW,
+      log: silent,
+      sleep: async () => {},
+    });
+    const result = await b.apply({ changes: [{ key: 'articles/b.md' }] });
+    await secondA;
+    // THEN B needed one attempt more, not six; A waited for B's lease; nothing was lost
+    expect(result.attempts).toBe(2);
+    expect(aSleeps).toBeGreaterThan(0);
+    expect((JSON.parse(source.text(MANIFEST_KEY) ?? '{}') as Manifest).lease).toBeUndefined();
+    expect(differences(buildOf(source, TEST_CONFIG, NOW), output)).toEqual([]);
+  });
 });
