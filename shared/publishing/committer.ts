@@ -7,10 +7,11 @@ import { ArticleMoved, updateFeeds } from './feed-step';
 import { feedFiles, feedOfPath, indexFiles } from './files';
 import { ARTICLES_PREFIX, JSON_TYPE, MANIFEST_KEY, reportKey } from './layout';
 import { awaitTurn, LEASE_MS, newHolder, REBUILD_LEASE_MS, takeLease } from './lease';
+import { mapLimit } from './map-limit';
 import { type Clock, type Logger, type Metrics, type ObjectStore, PreconditionFailed } from './ports';
 import { type ArticleRead, readArticle } from './read-articles';
 import { fileDigests, reconcileFiles, reconcileReports } from './reconciler';
-import { reportBody } from './reports';
+import { planReports } from './reports';
 import { type Manifest, type md5Hex, StateMoved, StateStore } from './state';
 
 /** What an event said about one key; `size` lets an oversized object be refused unread. */
@@ -343,47 +344,6 @@ function categoryList(feeds: Manifest['feeds']): string {
       .map(([feed, entry]) => [feed, entry.name])
       .sort(),
   );
-}
-
-/** Which reports to write or delete after the commit; updates `reports` (key → report time). */
-function planReports(
-  decision: Decision,
-  reports: Record<string, number>,
-  now: number,
-): { key: string; body: string | undefined }[] {
-  const writes: { key: string; body: string | undefined }[] = [];
-  for (const [key, change] of decision.reports) {
-    if (!change.after) {
-      if (key in reports) {
-        delete reports[key];
-        writes.push({ key, body: undefined });
-      }
-      continue;
-    }
-    const same = JSON.stringify(change.before) === JSON.stringify(change.after) && key in reports;
-    const at = change.rejectedAt ?? (same ? (reports[key] ?? now) : now);
-    if (same && reports[key] === at) continue;
-    reports[key] = at;
-    writes.push({ key, body: reportBody(key, change.after, at) });
-  }
-  return writes;
-}
-
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  run: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await run(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function sleep(milliseconds: number): Promise<void> {

@@ -1,5 +1,6 @@
 import { type ArticleProblem, formatProblem } from '../article';
 import { duplicateProblem } from '../core/verdict';
+import type { Decision } from './decide';
 import type { DirEntry } from './state';
 
 /** The report editors read for a rejected article (reports/<path>.json). */
@@ -30,4 +31,28 @@ export function reportProblems(
   if (entry?.status === 'candidate' && entry.id !== undefined && owner !== undefined && owner !== key)
     return [duplicateProblem(key, entry.id, owner)];
   return undefined;
+}
+
+/** Which reports to write or delete after the commit; updates `reports` (key → report time). */
+export function planReports(
+  decision: Decision,
+  reports: Record<string, number>,
+  now: number,
+): { key: string; body: string | undefined }[] {
+  const writes: { key: string; body: string | undefined }[] = [];
+  for (const [key, change] of decision.reports) {
+    if (!change.after) {
+      if (key in reports) {
+        delete reports[key];
+        writes.push({ key, body: undefined });
+      }
+      continue;
+    }
+    const same = JSON.stringify(change.before) === JSON.stringify(change.after) && key in reports;
+    const at = change.rejectedAt ?? (same ? (reports[key] ?? now) : now);
+    if (same && reports[key] === at) continue;
+    reports[key] = at;
+    writes.push({ key, body: reportBody(key, change.after, at) });
+  }
+  return writes;
 }
