@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Client } from '../shared/adapters/s3-client';
 import { resolveConfig, type SiteConfig } from '../shared/config';
 import type { Logger } from '../shared/publishing/ports';
 import { generateArticles } from './generate';
@@ -68,14 +69,7 @@ export async function startS3Process(
 }
 
 export function client(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'feedgen', secretAccessKey: 'feedgen' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  return s3Client({ endpoint, credentials: { accessKeyId: 'feedgen', secretAccessKey: 'feedgen' } });
 }
 
 /** Counts the requests a client sends, by command (GetObject, PutObject, …). */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Choice } from '../shared/adapters/s3-client';
 import type { Article, ArticleProblem } from '../shared/article';
 import { formatProblem, isArticleFile } from '../shared/article';
 import { ConfigError, type SiteConfig } from '../shared/config';
@@ -18,7 +19,7 @@ export interface Console {
   /** Current time, epoch ms (tests pin it). */
   readonly now: () => number;
   /** The S3 client for `rebuild` and `upload` (tests pass one for their local S3 API). */
-  readonly s3Client?: (options: S3ClientChoice) => S3Client;
+  readonly s3Client?: (options: S3Choice) => S3Client;
   /** Progress updates for a terminal: a line redrawn in place; absent when not a terminal. */
   readonly progress?: (line: string) => void;
 }
@@ -276,29 +277,10 @@ function progressBar(done: number, listed: number): string {
   return `[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${listed} articles read`;
 }
 
-interface S3ClientChoice {
-  endpoint?: string;
-  region?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-}
-
-async function defaultS3Client(): Promise<(options: S3ClientChoice) => S3Client> {
-  const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
-  return (options) =>
-    new S3Client({
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-      ...(options.region ? { region: options.region } : {}),
-      ...(options.endpoint
-        ? {
-            endpoint: options.endpoint,
-            forcePathStyle: true,
-            // Local S3 APIs mishandle the checksummed uploads newer SDKs send by default.
-            requestChecksumCalculation: 'WHEN_REQUIRED',
-            responseChecksumValidation: 'WHEN_REQUIRED',
-            region: options.region ?? 'us-east-1',
-          }
-        : {}),
-    });
+async function defaultS3Client(): Promise<(options: S3Choice) => S3Client> {
+  const { s3Client } =
+    require('../shared/adapters/s3-client') as typeof import('../shared/adapters/s3-client');
+  return s3Client;
 }
 
 const LOCAL_ENDPOINT = 'http://127.0.0.1:4569';

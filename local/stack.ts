@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { createPublishHandler } from '../functions/publish';
+import { s3Client } from '../shared/adapters/s3-client';
 import { createCommitter } from '../shared/adapters/wiring';
 import type { SiteConfig } from '../shared/config';
 import { ARTICLES_PREFIX, CONTROL_MESSAGES } from '../shared/publishing/layout';
@@ -87,14 +88,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const s3Endpoint = `http://${host}:${s3Port}`;
   const makeClient = (): S3Client =>
-    new S3Client({
+    s3Client({
       endpoint: s3Endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
       credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
-      // s3rver mishandles the checksummed uploads newer SDKs send by default.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
     });
   // The publisher's client makes s3rver honour conditional writes, as S3 does.
   const publisherClient = enforceConditionalWrites(makeClient());
