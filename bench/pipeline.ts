@@ -2,9 +2,9 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { SOURCE_BUCKET, startLocalStack } from '../local/stack';
-import { parseArticle } from '../shared/article';
+import { parseArticle } from '../shared/core/article/article';
+import { buildSite } from '../shared/core/site';
 import type { Logger } from '../shared/publishing/ports';
-import { buildSite } from '../shared/site';
 import { type GeneratedArticle, generateArticles } from './generate';
 import { client, config, median, NOW, percentile, quiet, round, say, WORK } from './util';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { s3Client } from '../shared/adapters/s3-client';
-import { resolveConfig, type SiteConfig } from '../shared/config';
+import { resolveConfig, type SiteConfig } from '../shared/core/config';
 import type { Logger } from '../shared/publishing/ports';
 import { generateArticles } from './generate';
 

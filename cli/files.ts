@@ -2,9 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isArticleFile, oversizeProblem, type ParseResult, parseArticle } from '../shared/article';
-import { ConfigError, DEFAULT_CONFIG, resolveConfig, type SiteConfig } from '../shared/config';
-import { FEED_FILE_NAMES, type SiteFile } from '../shared/site';
+import {
+  isArticleFile,
+  oversizeProblem,
+  type ParseResult,
+  parseArticle,
+} from '../shared/core/article/article';
+import { ConfigError, DEFAULT_CONFIG, resolveConfig, type SiteConfig } from '../shared/core/config';
+import { FEED_FILE_NAMES, type SiteFile } from '../shared/core/site';
 
 export const CONFIG_FILE_NAME = 'feedgen.config.json';
 

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Choice } from '../shared/adapters/s3-client';
-import type { Article, ArticleProblem } from '../shared/article';
-import { formatProblem, isArticleFile } from '../shared/article';
-import { ConfigError, type SiteConfig } from '../shared/config';
-import { parseArticleDate } from '../shared/dates';
-import { buildSite } from '../shared/site';
+import type { Article, ArticleProblem } from '../shared/core/article/article';
+import { formatProblem, isArticleFile } from '../shared/core/article/article';
+import { ConfigError, type SiteConfig } from '../shared/core/config';
+import { parseArticleDate } from '../shared/core/dates';
+import { buildSite } from '../shared/core/site';
 import { displayPath, findArticleFiles, isDirectory, loadConfig, readArticle, writeSite } from './files';
 
 export const EXIT = { ok: 0, rejected: 1, failed: 1, usage: 2 } as const;

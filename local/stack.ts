@@ -4,7 +4,7 @@ import S3rver from 's3rver';
 import { createPublishHandler } from '../functions/publish';
 import { s3Client } from '../shared/adapters/s3-client';
 import { createCommitter } from '../shared/adapters/wiring';
-import type { SiteConfig } from '../shared/config';
+import type { SiteConfig } from '../shared/core/config';
 import { ARTICLES_PREFIX, CONTROL_MESSAGES } from '../shared/publishing/layout';
 import type { Logger } from '../shared/publishing/ports';
 import { type LocalCdn, startLocalCdn } from './cdn';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { displayPath, loadConfig } from '../cli/files';
-import { ConfigError } from '../shared/config';
+import { ConfigError } from '../shared/core/config';
 import type { Logger } from '../shared/publishing/ports';
 import { PortTakenError, SOURCE_BUCKET, startLocalStack } from './stack';
 

@@ -1,4 +1,4 @@
-import { resolveConfig, type SiteConfig } from '../config';
+import { resolveConfig, type SiteConfig } from '../core/config';
 import { ENV } from '../publishing/layout';
 
 /** A required environment variable; fails at start-up naming the variable, never with "". */

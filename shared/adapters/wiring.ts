@@ -1,5 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { SiteConfig } from '../config';
+import type { SiteConfig } from '../core/config';
 import { Committer } from '../publishing/committer';
 import type { Clock, Logger, Metrics } from '../publishing/ports';
 import { S3Store } from './s3-store';

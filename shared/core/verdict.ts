@@ -1,5 +1,5 @@
-import { type Article, type ArticleProblem, parseArticle } from '../article';
-import type { SiteConfig } from '../config';
+import { type Article, type ArticleProblem, parseArticle } from './article/article';
+import type { SiteConfig } from './config';
 
 /**
  * What an article's bytes say should happen to it at `now`: the rules `feedgen build`

@@ -1,6 +1,6 @@
-import { isArticleFile } from '../article';
-import type { StoredFile } from '../compression';
-import type { SiteConfig } from '../config';
+import { isArticleFile } from '../core/article/article';
+import type { SiteConfig } from '../core/config';
+import type { StoredFile } from '../core/render/compression';
 import { type Decision, decide, type Status } from './decide';
 import { Directory } from './directory';
 import { ArticleMoved, updateFeeds } from './feed-step';

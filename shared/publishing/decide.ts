@@ -1,4 +1,4 @@
-import type { Article, ArticleProblem } from '../article';
+import type { Article, ArticleProblem } from '../core/article/article';
 import type { Directory } from './directory';
 import type { Slot } from './feed-index';
 import { SITE_FEED } from './layout';

@@ -1,4 +1,4 @@
-import { compareNewestFirst } from '../site';
+import { compareNewestFirst } from '../core/site';
 import type { FeedIndex, Member, WindowItem } from './state';
 
 /**

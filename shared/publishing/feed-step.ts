@@ -1,8 +1,8 @@
-import type { Article, Category } from '../article';
-import type { SiteConfig } from '../config';
+import type { Article, Category } from '../core/article/article';
+import type { SiteConfig } from '../core/config';
 import { renderItemFragments } from '../core/render/fragments';
+import { toFeedItem } from '../core/site';
 import { judgeArticle } from '../core/verdict';
-import { toFeedItem } from '../site';
 import type { Decision } from './decide';
 import { feedsOf } from './decide';
 import type { Directory } from './directory';

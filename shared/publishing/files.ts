@@ -1,7 +1,7 @@
-import { type StoredFile, withCompressedCopies } from '../compression';
-import type { SiteConfig } from '../config';
+import type { SiteConfig } from '../core/config';
+import { type StoredFile, withCompressedCopies } from '../core/render/compression';
 import { assembleFeed } from '../core/render/fragments';
-import { CONTENT_TYPES, FEED_FILE_NAMES, feedIdentity, renderIndexFiles, type SiteFile } from '../site';
+import { CONTENT_TYPES, FEED_FILE_NAMES, feedIdentity, renderIndexFiles, type SiteFile } from '../core/site';
 import { categoryName } from './feed-step';
 import { SITE_FEED } from './layout';
 import type { FeedEntry, FeedIndex } from './state';

@@ -1,5 +1,5 @@
-import { type Article, type ArticleProblem, oversizeProblem } from '../article';
-import type { SiteConfig } from '../config';
+import { type Article, type ArticleProblem, oversizeProblem } from '../core/article/article';
+import type { SiteConfig } from '../core/config';
 import { judgeArticle } from '../core/verdict';
 import { NOT_MODIFIED, type ObjectStore } from './ports';
 import type { DirEntry } from './state';

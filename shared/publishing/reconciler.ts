@@ -1,5 +1,5 @@
-import type { StoredFile } from '../compression';
-import type { SiteConfig } from '../config';
+import type { SiteConfig } from '../core/config';
+import type { StoredFile } from '../core/render/compression';
 import type { Directory } from './directory';
 import { feedFiles, feedOfPath, indexFiles } from './files';
 import { FEED_CACHE_CONTROL, FEEDS_PREFIX, JSON_TYPE, REPORTS_PREFIX, reportKey } from './layout';

@@ -1,4 +1,4 @@
-import { type ArticleProblem, formatProblem } from '../article';
+import { type ArticleProblem, formatProblem } from '../core/article/article';
 import { duplicateProblem } from '../core/verdict';
 import type { Decision } from './decide';
 import type { DirEntry } from './state';

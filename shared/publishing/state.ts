@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ArticleProblem, Category } from '../article';
+import type { ArticleProblem, Category } from '../core/article/article';
 import type { ItemFragments } from '../core/render/fragments';
 import { JSON_TYPE, MANIFEST_KEY, OBJECTS_PREFIX } from './layout';
 import { NOT_MODIFIED, type ObjectStore, PreconditionFailed } from './ports';

@@ -74,7 +74,10 @@ describe('parseMessage', () => {
       kind: 'rebuild',
     });
     // As EventBridge may lay the rule's JSON input out.
-    expect(parseMessage(sqsMessage('e', '{ "feedgen" : "tick" }\n'))).toEqual({ messageId: 'e', kind: 'tick' });
+    expect(parseMessage(sqsMessage('e', '{ "feedgen" : "tick" }\n'))).toEqual({
+      messageId: 'e',
+      kind: 'tick',
+    });
     // Another JSON body is not a control message.
     expect(parseMessage(sqsMessage('x', JSON.stringify({ feedgen: 'other' })))).toMatchObject({
       kind: 'invalid',

@@ -1,5 +1,5 @@
-import { type Article, parseArticle } from '../../shared/article';
-import { DEFAULT_CONFIG, type SiteConfig } from '../../shared/config';
+import { type Article, parseArticle } from '../../shared/core/article/article';
+import { DEFAULT_CONFIG, type SiteConfig } from '../../shared/core/config';
 
 export const TEST_CONFIG: SiteConfig = {
   ...DEFAULT_CONFIG,

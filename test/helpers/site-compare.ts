@@ -1,10 +1,10 @@
 import { MemoryStore } from '../../shared/adapters/memory-store';
-import { parseArticle } from '../../shared/article';
-import type { SiteConfig } from '../../shared/config';
+import { parseArticle } from '../../shared/core/article/article';
+import type { SiteConfig } from '../../shared/core/config';
+import { buildSite } from '../../shared/core/site';
 import { Committer } from '../../shared/publishing/committer';
 import { MANIFEST_KEY, reportKey, SITE_FEED } from '../../shared/publishing/layout';
 import type { Manifest } from '../../shared/publishing/state';
-import { buildSite } from '../../shared/site';
 import { basePath, decodedText, storedKeys } from './stored-site';
 
 /** The files `feedgen build` makes of the articles a source store holds (rejected ones left out). */

@@ -1,6 +1,6 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
-import { COMPRESSED_SUFFIXES, PRECOMPRESSED_TYPES } from '../../shared/compression';
-import { CONTENT_TYPES } from '../../shared/site';
+import { COMPRESSED_SUFFIXES, PRECOMPRESSED_TYPES } from '../../shared/core/render/compression';
+import { CONTENT_TYPES } from '../../shared/core/site';
 
 /** The keys a published site has: every file, and gzip/brotli copies of those CloudFront will not compress. */
 export function storedKeys(files: ReadonlyMap<string, string>): string[] {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MemoryStore } from '../../shared/adapters/memory-store';
-import type { SiteConfig } from '../../shared/config';
+import type { SiteConfig } from '../../shared/core/config';
 import { type Batch, type BatchResult, Committer, type KeyOutcome } from '../../shared/publishing/committer';
 import { FEED_CACHE_CONTROL, MANIFEST_KEY } from '../../shared/publishing/layout';
 import type { Logger } from '../../shared/publishing/ports';

@@ -1,5 +1,5 @@
-import type { FeedDocument, FeedItem } from '../../feeds';
-import { renderAtom, renderJsonFeed, renderRss } from '../../feeds';
+import type { FeedDocument, FeedItem } from './feeds';
+import { renderAtom, renderJsonFeed, renderRss } from './feeds';
 
 /**
  * Feeds assembled from pre-rendered items. An item's RSS, Atom and JSON text does not depend

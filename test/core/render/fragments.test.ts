@@ -1,14 +1,21 @@
 import fc from 'fast-check';
-import { parseArticle } from '../../../shared/article';
-import { DEFAULT_CONFIG } from '../../../shared/config';
+import { parseArticle } from '../../../shared/core/article/article';
+import { DEFAULT_CONFIG } from '../../../shared/core/config';
+import type { FeedItem } from '../../../shared/core/render/feeds';
+import { renderAtom, renderJsonFeed, renderRss } from '../../../shared/core/render/feeds';
 import { assembleFeed, renderItemFragments } from '../../../shared/core/render/fragments';
-import type { FeedItem } from '../../../shared/feeds';
-import { feedDocument, toFeedItem } from '../../../shared/site';
-import { renderAtom, renderJsonFeed, renderRss } from '../../../shared/feeds';
+import { feedDocument, toFeedItem } from '../../../shared/core/site';
 
-const config = { ...DEFAULT_CONFIG, siteUrl: 'https://baohatinh.vn/', feedBaseUrl: 'https://baohatinh.vn/feeds/' };
+const config = {
+  ...DEFAULT_CONFIG,
+  siteUrl: 'https://baohatinh.vn/',
+  feedBaseUrl: 'https://baohatinh.vn/feeds/',
+};
 
-function item(index: number, fields: { title: string; body: string; summary?: string; tag?: string }): FeedItem {
+function item(
+  index: number,
+  fields: { title: string; body: string; summary?: string; tag?: string },
+): FeedItem {
   const lines = [
     '---',
     `title: ${JSON.stringify(fields.title || 'x')}`,
@@ -40,7 +47,12 @@ describe('assembleFeed', () => {
         (fields) => {
           const items = fields.map((f, i) => item(i, f));
           // GIVEN a category feed's document
-          const document = feedDocument({ name: 'Thời sự', slug: 'thoi-su' }, items, config, Date.UTC(2026, 0, 1));
+          const document = feedDocument(
+            { name: 'Thời sự', slug: 'thoi-su' },
+            items,
+            config,
+            Date.UTC(2026, 0, 1),
+          );
           // WHEN it is assembled from per-item fragments
           const assembled = assembleFeed(
             document,

@@ -1,21 +1,15 @@
-// A fault-injecting HTTP proxy in front of s3rver that also gives it the S3 semantics the
-// fault tests rely on, across processes:
+// A fault-injecting HTTP proxy in front of s3rver that also gives it, for clients in any
+// process, the S3 semantics the fault tests rely on: atomic writes (a body is read whole
+// before it is forwarded, so a client killed mid-upload stores nothing, where s3rver keeps
+// the half it got); per-key serialisation of GET, HEAD, PUT and DELETE, a GET's body read
+// whole inside it (s3rver streams a PUT into the file a concurrent GET reads); PutObject's
+// If-Match / If-None-Match: * checked there and answered 412 as S3 does (s3rver ignores
+// both; test/s3rver.test.ts); and S3's 1,024-byte key limit (400 KeyTooLongError).
 //
-// - atomic writes: a request body is read whole before anything is forwarded, so a client
-//   killed in the middle of an upload stores nothing (s3rver would keep the half it got,
-//   under the old ETag: node_modules/s3rver/lib/stores/filesystem.js putObject);
-// - per-key serialisation: GET, HEAD, PUT and DELETE of one key run one at a time, and a
-//   GET's body is read whole before the next request on that key starts, so no reader sees
-//   half an object (s3rver streams a PUT into the file a concurrent GET is reading);
-// - conditional writes: PutObject with If-Match / If-None-Match: * is checked against the
-//   current ETag inside that serialisation and answered 412 PreconditionFailed as S3 does
-//   (s3rver ignores both headers; see test/s3rver.test.ts);
-// - S3's 1,024-byte limit on object keys for PutObject (400 KeyTooLongError).
-//
-// Requests are forwarded as they came (headers, Host included, so SigV4 signatures still
-// verify), and faults are injected per request by a policy: error answers (500, 503
-// SlowDown, 412), a connection dropped before or after the request is applied, and an
-// answer withheld (before or after the request is applied) until the client times out.
+// Requests are forwarded as they came (Host included, so SigV4 signatures verify); a policy
+// injects faults per request: error answers (500, 503 SlowDown, 412), a connection dropped
+// before or after the request is applied, an answer withheld (before or after) until the
+// client times out.
 import {
   createServer,
   Agent as HttpAgent,
@@ -102,7 +96,9 @@ const MESSAGES: Record<string, string> = {
   KeyTooLongError: 'Your key is too long',
 };
 
-function parseTarget(url: string): { bucket: string | undefined; key: string | undefined } {
+type Target = { bucket: string | undefined; key: string | undefined };
+
+function parseTarget(url: string): Target {
   const path = new URL(url, 'http://gateway.local').pathname;
   const slash = path.indexOf('/', 1);
   if (path.length <= 1) return { bucket: undefined, key: undefined };
@@ -188,28 +184,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       delete headers.connection;
       delete headers['transfer-encoding'];
       delete headers.expect;
-      const outgoing = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers,
-          agent,
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () =>
-            resolve({
-              status: response.statusCode ?? 502,
-              headers: response.headers as Record<string, string | string[]>,
-              body: Buffer.concat(chunks),
-            }),
-          );
-          response.on('error', reject);
-        },
-      );
+      const to = { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers };
+      const outgoing = request({ ...to, agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 502,
+            headers: response.headers as Record<string, string | string[]>,
+            body: Buffer.concat(chunks),
+          }),
+        );
+        response.on('error', reject);
+      });
       outgoing.on('error', reject);
       outgoing.end(body);
     });
@@ -227,16 +214,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const stripQuotes = (tag: string): string => tag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
 
   /** Applies the request to s3rver as S3 would; returns the answer to give. */
-  const apply = async (
-    req: IncomingMessage,
-    body: Buffer,
-    target: { bucket: string | undefined; key: string | undefined },
-  ): Promise<Upstream> => {
+  const apply = async (req: IncomingMessage, body: Buffer, target: Target): Promise<Upstream> => {
     const { bucket, key } = target;
     if (bucket === undefined || key === undefined) return forward(req, body);
-    if (req.method === 'PUT' && Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+    if (req.method === 'PUT' && Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES)
       return xmlAnswer(400, 'KeyTooLongError', req.method);
-    }
     return withLock(`${bucket}/${key}`, async () => {
       const ifMatch = req.headers['if-match'];
       const ifNoneMatch = req.headers['if-none-match'];
@@ -348,8 +330,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         // s3rver itself failed: answer as S3 would for an internal error.
         if (!res.headersSent && !res.destroyed) send(res, xmlAnswer(500, 'InternalError', req.method));
         else res.destroy();
-        stats.faults[`gateway error: ${(error as Error).message}`] =
-          (stats.faults[`gateway error: ${(error as Error).message}`] ?? 0) + 1;
+        count(`gateway error: ${(error as Error).message}`);
       })
       .finally(() => {
         inFlight--;

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
-import { parseArticle } from '../shared/article';
-import { buildSite, toFeedItem } from '../shared/site';
-import { cleanLine } from '../shared/text';
-import { canonicalId } from '../shared/uris';
-import { TEST_CONFIG } from './helpers/articles';
-import { readJsonFeed } from './helpers/feed-readers';
-import { child, children, NS, parseXml } from './helpers/xml';
+import { parseArticle } from '../../shared/core/article/article';
+import { buildSite, toFeedItem } from '../../shared/core/site';
+import { cleanLine } from '../../shared/core/text';
+import { canonicalId } from '../../shared/core/uris';
+import { TEST_CONFIG } from '../helpers/articles';
+import { readJsonFeed } from '../helpers/feed-readers';
+import { child, children, NS, parseXml } from '../helpers/xml';
 
 // A fixed seed in CI; FC_SEED and FC_RUNS explore further (e.g. FC_RUNS=20000 npm test -- property).
 const RUNS = { seed: Number(process.env.FC_SEED ?? 20250630), numRuns: Number(process.env.FC_RUNS ?? 150) };

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { SiteFile } from './site';
+import type { SiteFile } from '../site';
 
 /**
  * Content types CloudFront will not compress on the fly (its list has application/rss+xml

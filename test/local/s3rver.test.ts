@@ -16,7 +16,7 @@ import {
   NoSuchKey,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { type S3Harness, startS3 } from './helpers/s3rver';
+import { type S3Harness, startS3 } from '../helpers/s3rver';
 
 const BUCKET = 'feeds';
 const RSS_TYPE = 'application/rss+xml; charset=utf-8';

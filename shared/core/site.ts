@@ -1,8 +1,8 @@
-import type { Article, ArticleProblem, Category } from './article';
+import type { Article, ArticleProblem, Category } from './article/article';
 import type { SiteConfig } from './config';
 import { excerpt, renderArticleHtml } from './content';
-import { type FeedDocument, type FeedItem, renderAtom, renderJsonFeed, renderRss } from './feeds';
-import { renderFeedsPage, renderOpml } from './index-pages';
+import { type FeedDocument, type FeedItem, renderAtom, renderJsonFeed, renderRss } from './render/feeds';
+import { renderFeedsPage, renderOpml } from './render/index-pages';
 
 export const CONTENT_TYPES = {
   rss: 'application/rss+xml; charset=utf-8',

@@ -9,7 +9,7 @@ import {
   escapeXmlText,
   stripXmlIllegal,
   Utf8Error,
-} from '../shared/text';
+} from '../../shared/core/text';
 
 const FC = { seed: Number(process.env.FC_SEED ?? 42), numRuns: Number(process.env.FC_RUNS ?? 200) };
 

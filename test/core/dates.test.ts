@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { type DateResult, parseArticleDate } from '../shared/dates';
+import { type DateResult, parseArticleDate } from '../../shared/core/dates';
 
 const FC = { seed: Number(process.env.FC_SEED ?? 42), numRuns: Number(process.env.FC_RUNS ?? 200) };
 

@@ -5,8 +5,8 @@ import {
   isArticleFile,
   type ParseResult,
   parseArticle,
-} from '../shared/article';
-import { DEFAULT_CONFIG, type SiteConfig } from '../shared/config';
+} from '../../../shared/core/article/article';
+import { DEFAULT_CONFIG, type SiteConfig } from '../../../shared/core/config';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

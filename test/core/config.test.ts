@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_CONFIG, resolveConfig, type SiteConfig } from '../shared/config';
+import { ConfigError, DEFAULT_CONFIG, resolveConfig, type SiteConfig } from '../../shared/core/config';
 
 const SOURCE = 'feedgen.config.json';
 

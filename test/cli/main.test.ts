@@ -15,12 +15,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { main } from '../cli/main';
-import { checkAtom, checkRss, readJsonFeed, readWithFeedParser } from './helpers/feed-readers';
-import { startS3 } from './helpers/s3rver';
-import { children, NS } from './helpers/xml';
+import { main } from '../../cli/main';
+import { checkAtom, checkRss, readJsonFeed, readWithFeedParser } from '../helpers/feed-readers';
+import { startS3 } from '../helpers/s3rver';
+import { children, NS } from '../helpers/xml';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 const EXAMPLES = path.join(ROOT, 'examples', 'articles');
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 

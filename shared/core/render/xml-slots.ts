@@ -1,4 +1,4 @@
-import { escapeCdata, escapeFeedAttribute, escapeFeedText, stripXmlIllegal } from './text';
+import { escapeCdata, escapeFeedAttribute, escapeFeedText, stripXmlIllegal } from '../text';
 
 /**
  * Works around the escaping of the `feed` package and of xml-js beneath it, which:

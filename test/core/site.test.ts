@@ -1,9 +1,9 @@
-import type { Article } from '../shared/article';
-import { buildSite, compareNewestFirst, planFeeds, selectArticles } from '../shared/site';
-import { sample, TEST_CONFIG } from './helpers/articles';
-import { checkAtom, readJsonFeed } from './helpers/feed-readers';
-import { attribute, findAll, parseHtml, textOf } from './helpers/html';
-import { child, children, NS, parseXml } from './helpers/xml';
+import type { Article } from '../../shared/core/article/article';
+import { buildSite, compareNewestFirst, planFeeds, selectArticles } from '../../shared/core/site';
+import { sample, TEST_CONFIG } from '../helpers/articles';
+import { checkAtom, readJsonFeed } from '../helpers/feed-readers';
+import { attribute, findAll, parseHtml, textOf } from '../helpers/html';
+import { child, children, NS, parseXml } from '../helpers/xml';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { slugify } from '../shared/slug';
+import { slugify } from '../../shared/core/slug';
 
 const FC = { seed: Number(process.env.FC_SEED ?? 42), numRuns: Number(process.env.FC_RUNS ?? 200) };
 

@@ -7,29 +7,29 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
-import { createPublishHandler } from '../functions/publish';
-import { enforceConditionalWrites } from '../local/conditional-writes';
-import { sqsRecord } from '../local/event-queue';
-import { jsonLogger } from '../shared/adapters/logger';
-import { MemoryStore } from '../shared/adapters/memory-store';
-import { S3Store } from '../shared/adapters/s3-store';
-import { encodeS3Key } from '../shared/adapters/sqs-events';
-import { createCommitter } from '../shared/adapters/wiring';
-import type { SiteConfig } from '../shared/config';
-import { Committer } from '../shared/publishing/committer';
-import { MANIFEST_KEY } from '../shared/publishing/layout';
-import { type ObjectStore, PreconditionFailed } from '../shared/publishing/ports';
-import { TEST_CONFIG } from './helpers/articles';
-import { checkRss, readWithFeedParser } from './helpers/feed-readers';
-import { type S3Harness, type S3rverEventRecord, startS3 } from './helpers/s3rver';
-import { buildOf, differences } from './helpers/site-compare';
+import { createPublishHandler } from '../../functions/publish';
+import { enforceConditionalWrites } from '../../local/conditional-writes';
+import { sqsRecord } from '../../local/event-queue';
+import { jsonLogger } from '../../shared/adapters/logger';
+import { MemoryStore } from '../../shared/adapters/memory-store';
+import { S3Store } from '../../shared/adapters/s3-store';
+import { encodeS3Key } from '../../shared/adapters/sqs-events';
+import { createCommitter } from '../../shared/adapters/wiring';
+import type { SiteConfig } from '../../shared/core/config';
+import { Committer } from '../../shared/publishing/committer';
+import { MANIFEST_KEY } from '../../shared/publishing/layout';
+import { type ObjectStore, PreconditionFailed } from '../../shared/publishing/ports';
+import { TEST_CONFIG } from '../helpers/articles';
+import { checkRss, readWithFeedParser } from '../helpers/feed-readers';
+import { type S3Harness, type S3rverEventRecord, startS3 } from '../helpers/s3rver';
+import { buildOf, differences } from '../helpers/site-compare';
 
 // The publish handler and the committer against a real S3 API (s3rver), whose client is made
 // to honour conditional writes as S3 does (local/conditional-writes.ts), as npm start does.
 
 const SOURCE = 'feedgen-articles';
 const OUTPUT = 'feedgen-feeds';
-const EXAMPLES = path.resolve(__dirname, '..', 'examples', 'articles');
+const EXAMPLES = path.resolve(__dirname, '..', '..', 'examples', 'articles');
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const quiet = jsonLogger('test', (line) => {
   if (process.env.DEBUG_PUBLISH) console.log(line);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { load } from 'js-yaml';
-import { parseSimpleFrontMatter } from '../shared/front-matter-yaml';
+import { parseSimpleFrontMatter } from '../../../shared/core/article/front-matter-yaml';
 
 const RUNS = { seed: Number(process.env.FC_SEED ?? 11), numRuns: Number(process.env.FC_RUNS ?? 2000) };
 

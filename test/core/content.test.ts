@@ -1,4 +1,4 @@
-import { excerpt, renderArticleHtml } from '../shared/content';
+import { excerpt, renderArticleHtml } from '../../shared/core/content';
 
 const BASE = 'https://baohatinh.vn/xay-dung-dang/bai-viet.html';
 

@@ -1,8 +1,8 @@
-import type { Article } from '../shared/article';
-import { buildSite, type SiteFile } from '../shared/site';
-import { article, sample, TEST_CONFIG } from './helpers/articles';
-import { checkAtom, checkRss, readJsonFeed, readWithFeedParser } from './helpers/feed-readers';
-import { child, children, NS, parseXml } from './helpers/xml';
+import type { Article } from '../../../shared/core/article/article';
+import { buildSite, type SiteFile } from '../../../shared/core/site';
+import { article, sample, TEST_CONFIG } from '../../helpers/articles';
+import { checkAtom, checkRss, readJsonFeed, readWithFeedParser } from '../../helpers/feed-readers';
+import { child, children, NS, parseXml } from '../../helpers/xml';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 
