@@ -13,10 +13,11 @@ import { renderArticleHtml } from '../../shared/core/content';
 import { buildSite } from '../../shared/core/site';
 import { cleanLine, stripXmlIllegal } from '../../shared/core/text';
 import { Committer } from '../../shared/publishing/committer';
-import type { ObjectInfo, ObjectStore } from '../../shared/publishing/ports';
+import type { ObjectStore } from '../../shared/publishing/ports';
 import { TEST_CONFIG } from '../helpers/articles';
 import { readJsonFeed } from '../helpers/feed-readers';
 import { attribute, findAll, parseHtml, textOf } from '../helpers/html';
+import { interceptStore } from '../helpers/intercept-store';
 import { siteAndStateDifferences } from '../helpers/site-compare';
 import { child, children, NS, parseXml } from '../helpers/xml';
 import { checkDocument, dangersInHtml } from './helpers/site-check';
@@ -602,24 +603,14 @@ interface Crashes {
 }
 
 function scheduledStore(store: MemoryStore, scheduler: fc.Scheduler, crashes?: Crashes): ObjectStore {
-  const run = <T>(label: string, call: () => Promise<T>): Promise<T> =>
+  return interceptStore(store, (label, call) =>
     scheduler.schedule(Promise.resolve(label), label).then(async () => {
       const index = crashes ? crashes.calls++ : -1;
       if (!crashes?.at.has(index)) return call();
       if (index % 2 === 1) await call();
       throw new Error(`simulated crash at ${label}`);
-    });
-  return {
-    get: (key, options) => run(`get ${key}`, () => store.get(key, options)),
-    head: (key) => run(`head ${key}`, () => store.head(key)),
-    put: (key, body, options) => run(`put ${key}`, () => store.put(key, body, options)),
-    delete: (key) => run(`delete ${key}`, () => store.delete(key)),
-    async *list(prefix) {
-      const objects: ObjectInfo[] = [];
-      for await (const object of store.list(prefix)) objects.push(object);
-      yield* await run(`list ${prefix}`, async () => objects);
-    },
-  };
+    }),
+  );
 }
 
 describe('concurrent writers, fuzzed against a full build', () => {

@@ -5,6 +5,7 @@ import { LEASE_MS, LEASE_POLL_MS } from '../../shared/publishing/lease';
 import { type ObjectStore, PreconditionFailed } from '../../shared/publishing/ports';
 import type { Manifest } from '../../shared/publishing/state';
 import { markdownFile, TEST_CONFIG } from '../helpers/articles';
+import { interceptStore } from '../helpers/intercept-store';
 import { buildOf, differences } from '../helpers/site-compare';
 
 const NOW = Date.UTC(2025, 6, 1, 12);
@@ -25,19 +26,13 @@ function pausedAtCommit(store: MemoryStore): {
   const reachedPromise = new Promise<void>((resolve) => {
     reached = resolve;
   });
-  const wrapped: ObjectStore = {
-    get: (key, options) => store.get(key, options),
-    head: (key) => store.head(key),
-    delete: (key) => store.delete(key),
-    list: (prefix) => store.list(prefix),
-    async put(key, body, options) {
-      if (key === MANIFEST_KEY && ++puts === 2) {
-        reached();
-        await gate;
-      }
-      return store.put(key, body, options);
-    },
-  };
+  const wrapped = interceptStore(store, async (label, call) => {
+    if (label === `PUT ${MANIFEST_KEY}` && ++puts === 2) {
+      reached();
+      await gate;
+    }
+    return call();
+  });
   return { store: wrapped, reached: reachedPromise, release };
 }
 
@@ -100,20 +95,13 @@ describe('the lease: one active writer at a time', () => {
     const output = new MemoryStore();
     await upload(source, 'a');
     let manifestPuts = 0;
-    const dying: ObjectStore = {
-      ...source,
-      get: (key, options) => source.get(key, options),
-      head: (key) => source.head(key),
-      delete: (key) => source.delete(key),
-      list: (prefix) => source.list(prefix),
-      async put(key, body, options) {
-        if (key !== MANIFEST_KEY) return source.put(key, body, options);
-        manifestPuts++;
-        if (manifestPuts === 1) throw new PreconditionFailed(key);
-        if (manifestPuts === 2) return source.put(key, body, options);
-        throw new Error('killed after taking the lease');
-      },
-    };
+    const dying = interceptStore(source, async (label, call) => {
+      if (label !== `PUT ${MANIFEST_KEY}`) return call();
+      manifestPuts++;
+      if (manifestPuts === 1) throw new PreconditionFailed(MANIFEST_KEY);
+      if (manifestPuts === 2) return call();
+      throw new Error('killed after taking the lease');
+    });
     await expect(
       new Committer({
         source: dying,
@@ -204,22 +192,14 @@ describe('the lease: one active writer at a time', () => {
     let manifestPuts = 0;
     let bArticleReads = 0;
     let secondA: Promise<unknown> | undefined;
-    const bStore: ObjectStore = {
-      head: (key) => source.head(key),
-      delete: (key) => source.delete(key),
-      list: (prefix) => source.list(prefix),
-      async get(key, options) {
-        // WHEN, during B's second attempt, A gets another batch
-        if (key === 'articles/b.md' && ++bArticleReads === 2)
-          secondA = a.apply({ changes: [{ key: 'articles/a2.md' }] });
-        return source.get(key, options);
-      },
-      async put(key, body, options) {
-        if (key === MANIFEST_KEY && ++manifestPuts === 1)
-          await a.apply({ changes: [{ key: 'articles/a1.md' }] });
-        return source.put(key, body, options);
-      },
-    };
+    const bStore = interceptStore(source, async (label, call) => {
+      // WHEN, during B's second attempt, A gets another batch
+      if (label === 'GET articles/b.md' && ++bArticleReads === 2)
+        secondA = a.apply({ changes: [{ key: 'articles/a2.md' }] });
+      if (label === `PUT ${MANIFEST_KEY}` && ++manifestPuts === 1)
+        await a.apply({ changes: [{ key: 'articles/a1.md' }] });
+      return call();
+    });
     const b = new Committer({
       source: bStore,
       output,

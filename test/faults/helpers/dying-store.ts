@@ -1,4 +1,5 @@
-import type { ObjectInfo, ObjectStore } from '../../../shared/publishing/ports';
+import type { ObjectStore } from '../../../shared/publishing/ports';
+import { interceptStore } from '../../helpers/intercept-store';
 
 /**
  * Where a writer dies: at its `at`-th storage call (counted from 0 across every store that
@@ -41,18 +42,5 @@ export function dyingStore(store: ObjectStore, plan: KillPlan): ObjectStore {
     if (plan.afterEffect) await run();
     throw new Killed(`${label} (call ${call}, ${plan.afterEffect ? 'after' : 'before'} it took effect)`);
   };
-  return {
-    get: (key, options) => step(`GET ${key}`, () => store.get(key, options)),
-    head: (key) => step(`HEAD ${key}`, () => store.head(key)),
-    put: (key, body, options) => step(`PUT ${key}`, () => store.put(key, body, options)),
-    delete: (key) => step(`DELETE ${key}`, () => store.delete(key)),
-    async *list(prefix) {
-      const objects: ObjectInfo[] = await step(`LIST ${prefix}`, async () => {
-        const all: ObjectInfo[] = [];
-        for await (const object of store.list(prefix)) all.push(object);
-        return all;
-      });
-      yield* objects;
-    },
-  };
+  return interceptStore(store, step);
 }
