@@ -9,7 +9,8 @@ import {
   parseArticle,
 } from '../shared/core/article/article';
 import { ConfigError, DEFAULT_CONFIG, resolveConfig, type SiteConfig } from '../shared/core/config';
-import { FEED_FILE_NAMES, type SiteFile } from '../shared/core/site';
+import { FEED_FILE_NAMES } from '../shared/core/render/identity';
+import type { SiteFile } from '../shared/core/site';
 
 export const CONFIG_FILE_NAME = 'feedgen.config.json';
 

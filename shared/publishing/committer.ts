@@ -207,7 +207,7 @@ export class Committer {
       else schedule[key] = due;
     }
     const reports: Record<string, number> = fresh ? {} : { ...manifest.reports };
-    const reportWrites = planReports(decision, reports, now);
+    const reportWrites = planReports(decision.reports, reports, now);
 
     const shards = await directory.write(attempt);
     const replaced = [...shards.replaced, ...feeds.replaced];

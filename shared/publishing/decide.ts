@@ -1,9 +1,9 @@
-import type { Article, ArticleProblem } from '../core/article/article';
+import type { Article } from '../core/article/article';
 import type { Directory } from './directory';
 import type { Slot } from './feed-index';
 import { SITE_FEED } from './layout';
 import type { ArticleRead } from './read-articles';
-import { reportProblems } from './reports';
+import { type ReportChange, reportProblems } from './reports';
 import type { DirEntry } from './state';
 
 /** What a batch changes in each feed. */
@@ -15,12 +15,7 @@ export interface FeedChange {
   delta: number;
 }
 
-export interface ReportChange {
-  readonly before: readonly ArticleProblem[] | undefined;
-  readonly after: readonly ArticleProblem[] | undefined;
-  /** The rejection's own time, for an article rejected for its content. */
-  readonly rejectedAt: number | undefined;
-}
+export type { ReportChange };
 
 export type Status = 'published' | 'draft' | 'scheduled' | 'rejected' | 'duplicate' | 'deleted' | 'unchanged';
 

@@ -1,4 +1,4 @@
-import { compareNewestFirst } from '../core/site';
+import { compareNewestFirst } from '../core/rules';
 import type { FeedIndex, Member, WindowItem } from './state';
 
 /**

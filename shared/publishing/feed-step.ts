@@ -1,7 +1,7 @@
 import type { Article, Category } from '../core/article/article';
 import type { SiteConfig } from '../core/config';
 import { renderItemFragments } from '../core/render/fragments';
-import { toFeedItem } from '../core/site';
+import { toFeedItem } from '../core/render/identity';
 import { judgeArticle } from '../core/verdict';
 import type { Decision } from './decide';
 import { feedsOf } from './decide';

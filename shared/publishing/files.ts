@@ -1,7 +1,8 @@
 import type { SiteConfig } from '../core/config';
 import { type StoredFile, withCompressedCopies } from '../core/render/compression';
 import { assembleFeed } from '../core/render/fragments';
-import { CONTENT_TYPES, FEED_FILE_NAMES, feedIdentity, renderIndexFiles, type SiteFile } from '../core/site';
+import { FEED_FILE_NAMES, feedIdentity } from '../core/render/identity';
+import { CONTENT_TYPES, renderIndexFiles, type SiteFile } from '../core/site';
 import { categoryName } from './feed-step';
 import { SITE_FEED } from './layout';
 import type { FeedEntry, FeedIndex } from './state';

@@ -1,6 +1,5 @@
 import { type ArticleProblem, formatProblem } from '../core/article/article';
 import { duplicateProblem } from '../core/verdict';
-import type { Decision } from './decide';
 import type { DirEntry } from './state';
 
 /** The report editors read for a rejected article (reports/<path>.json). */
@@ -35,12 +34,12 @@ export function reportProblems(
 
 /** Which reports to write or delete after the commit; updates `reports` (key → report time). */
 export function planReports(
-  decision: Decision,
+  changes: ReadonlyMap<string, ReportChange>,
   reports: Record<string, number>,
   now: number,
 ): { key: string; body: string | undefined }[] {
   const writes: { key: string; body: string | undefined }[] = [];
-  for (const [key, change] of decision.reports) {
+  for (const [key, change] of changes) {
     if (!change.after) {
       if (key in reports) {
         delete reports[key];
@@ -55,4 +54,12 @@ export function planReports(
     writes.push({ key, body: reportBody(key, change.after, at) });
   }
   return writes;
+}
+
+/** How an article's report changes in a batch: why it was and is not shown (undefined: no report). */
+export interface ReportChange {
+  readonly before: readonly ArticleProblem[] | undefined;
+  readonly after: readonly ArticleProblem[] | undefined;
+  /** The rejection's own time, for an article rejected for its content. */
+  readonly rejectedAt: number | undefined;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { parseArticle } from '../../shared/core/article/article';
-import { buildSite, toFeedItem } from '../../shared/core/site';
+import { toFeedItem } from '../../shared/core/render/identity';
+import { buildSite } from '../../shared/core/site';
 import { cleanLine } from '../../shared/core/text';
 import { canonicalId } from '../../shared/core/uris';
 import { TEST_CONFIG } from '../helpers/articles';

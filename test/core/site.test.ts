@@ -1,5 +1,6 @@
 import type { Article } from '../../shared/core/article/article';
-import { buildSite, compareNewestFirst, planFeeds, selectArticles } from '../../shared/core/site';
+import { compareNewestFirst, planFeeds, selectArticles } from '../../shared/core/rules';
+import { buildSite } from '../../shared/core/site';
 import { sample, TEST_CONFIG } from '../helpers/articles';
 import { checkAtom, readJsonFeed } from '../helpers/feed-readers';
 import { attribute, findAll, parseHtml, textOf } from '../helpers/html';

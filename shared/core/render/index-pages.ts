@@ -1,7 +1,7 @@
 import type { Category } from '../article/article';
 import type { SiteConfig } from '../config';
-import { feedIdentity } from '../site';
 import { escapeXmlAttribute as attr, escapeXmlText as text } from '../text';
+import { feedIdentity } from './identity';
 
 const FORMATS = [
   { key: 'rss', label: 'RSS 2.0', file: 'rss.xml', mime: 'application/rss+xml', opmlVersion: 'RSS2' },

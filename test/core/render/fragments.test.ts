@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG } from '../../../shared/core/config';
 import type { FeedItem } from '../../../shared/core/render/feeds';
 import { renderAtom, renderJsonFeed, renderRss } from '../../../shared/core/render/feeds';
 import { assembleFeed, renderItemFragments } from '../../../shared/core/render/fragments';
-import { feedDocument, toFeedItem } from '../../../shared/core/site';
+import { feedDocument, toFeedItem } from '../../../shared/core/render/identity';
 
 const config = {
   ...DEFAULT_CONFIG,
