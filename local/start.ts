@@ -109,7 +109,7 @@ async function main(): Promise<number> {
   say('');
   say('Upload an article (in another terminal):');
   say('  npx feedgen upload examples/articles/khi-can-bo-xa-lam-bi-thu-thon.md');
-  say('Each rebuild is logged below. Ctrl-C stops.');
+  say('Each batch is logged below. Ctrl-C stops.');
   say('');
   return 0;
 }
