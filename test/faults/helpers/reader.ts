@@ -1,6 +1,6 @@
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
+import { checkDocument } from './documents';
 import type { Random } from './random';
-import { checkDocument } from './site-check';
 
 export interface ReaderReport {
   fetches: number;
@@ -13,7 +13,7 @@ export interface ReaderReport {
 
 /**
  * Feed readers polling over HTTP while the test runs: each fetch picks a path (feeds,
- * stored .gz/.br copies, the OPML list, the page) and an Accept-Encoding, and every 200
+ * stored .gz copies, the OPML list, the page) and an Accept-Encoding, and every 200
  * body must be a whole document that parses strictly ({@link checkDocument}); a 404 is
  * fine (a feed not written yet, or removed). Stops when `stop()` is called.
  */
@@ -55,11 +55,7 @@ export function startReaders(options: {
           fail(`${path}: HTTP ${status} ${bytes.toString('utf8').slice(0, 120)}`);
           continue;
         }
-        text = path.endsWith('.gz')
-          ? gunzipSync(bytes).toString('utf8')
-          : path.endsWith('.br')
-            ? brotliDecompressSync(bytes).toString('utf8')
-            : bytes.toString('utf8');
+        text = path.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
         checkDocument(path, text);
         report.valid++;
       } catch (error) {
@@ -80,20 +76,19 @@ export function startReaders(options: {
   };
 }
 
-/** The documents a site with these category slugs has, and the stored compressed copies. */
+/** The documents a site with these category slugs has, and the stored gzip copies. */
 export function sitePaths(slugs: readonly string[]): string[] {
   const folders = ['feeds/', ...slugs.map((slug) => `feeds/${slug}/`)];
   return [
     'feeds/index.html',
     'feeds/index.opml',
     'feeds/index.opml.gz',
-    'feeds/index.opml.br',
     ...folders.flatMap((folder) => [
       `${folder}rss.xml`,
       `${folder}atom.xml`,
       `${folder}feed.json`,
       `${folder}atom.xml.gz`,
-      `${folder}feed.json.br`,
+      `${folder}feed.json.gz`,
     ]),
   ];
 }
