@@ -1,4 +1,4 @@
-import { isArticleFile } from '../core/article/article';
+import { isArticlePath } from '../core/article/article';
 import type { SiteConfig } from '../core/config';
 import type { StoredFile } from '../core/render/compression';
 import { type Decision, decide, type Status } from './decide';
@@ -6,13 +6,13 @@ import { Directory } from './directory';
 import { ArticleMoved, updateFeeds } from './feed-step';
 import { feedFiles, feedOfPath, indexFiles } from './files';
 import { ARTICLES_PREFIX, JSON_TYPE, MANIFEST_KEY, reportKey } from './layout';
-import { awaitTurn, LEASE_MS, newHolder, REBUILD_LEASE_MS, takeLease } from './lease';
+import { awaitTurn, LEASE_MS, newHolder, REBUILD_LEASE_MS, releaseLease, takeLease } from './lease';
 import { mapLimit } from './map-limit';
 import { type Clock, type Logger, type Metrics, type ObjectStore, PreconditionFailed } from './ports';
 import { type ArticleRead, readArticle } from './read-articles';
-import { fileDigests, reconcileFiles, reconcileReports } from './reconciler';
+import { fileDigests, listPublished, reconcileFiles, reconcileReports, stillCurrent } from './reconciler';
 import { planReports } from './reports';
-import { type Manifest, type md5Hex, StateMoved, StateStore } from './state';
+import { type Manifest, StateMoved, StateStore } from './state';
 
 /** What an event said about one key; `size` lets an oversized object be refused unread. */
 export interface ChangedKey {
@@ -91,6 +91,7 @@ export class Committer {
     const started = performance.now();
     const holder = newHolder();
     for (let attempt = 1; ; attempt++) {
+      this.#state.takeWritten();
       try {
         const result = {
           ...(await this.#attempt(batch, moved, orphans, progress, holder, attempt)),
@@ -107,7 +108,10 @@ export class Committer {
         });
         return result;
       } catch (error) {
-        if (error instanceof ArticleMoved) moved.add(error.key);
+        // Whatever this attempt wrote before it failed is referenced by nothing it committed:
+        // the next commit lists it for deletion (the clean-up skips what a manifest references).
+        orphans.push(...this.#state.takeWritten());
+        if (error instanceof ArticleMoved) for (const key of error.keys) moved.add(key);
         else if (!(error instanceof StateMoved || isManifestConflict(error))) throw error;
         if (attempt >= maxAttempts) {
           throw new Error(
@@ -135,142 +139,161 @@ export class Committer {
       this.#state,
       holder,
       this.#options.sleep ?? sleep,
-      this.#options.maxLeaseWaitMs ?? 20_000,
+      // A rebuild (a person at a terminal) may wait out a batch's whole lease.
+      this.#options.maxLeaseWaitMs ?? (batch.rebuild ? LEASE_MS + 5_000 : 20_000),
+      this.#options.clock,
     );
     const { value: manifest } = turn;
     const fresh = batch.rebuild === true;
     // A writer that lost a race takes the site's turn before it reads anything (lease.ts), so
     // the other writer's next commit cannot make it lose again; a rebuild takes it at once.
     // Without contention the commit alone fences, one request less.
+    // So does a writer that finds a lease given up on: its commit is what clears it.
+    const staleLease = manifest.lease !== undefined && manifest.lease.holder !== holder;
     const etag =
-      attemptNumber > 1 || fresh
+      attemptNumber > 1 || fresh || staleLease
         ? await takeLease(this.#state, manifest, turn.etag, {
             holder,
             ms: fresh ? REBUILD_LEASE_MS : LEASE_MS,
+            at: now,
           })
         : turn.etag;
-    const { keys, ignored } = await this.#keysOf(batch, moved, manifest, now);
-    const directory = new Directory(this.#state, manifest.shards, fresh);
-    await directory.load(keys.keys());
-    let done = 0;
-    const reads = await mapLimit([...keys], READ_CONCURRENCY, async ([key, size]) => {
-      const read = await readArticle(source, key, directory.entry(key), size, { config, now, force: fresh });
-      progress?.(++done, keys.size);
-      // A rebuild keeps no bodies: window items are read again, a few hundred at most.
-      return fresh && !read.unchanged ? { ...read, article: undefined } : read;
-    });
-    const decision = await decide(directory, reads);
-    const context = { state: this.#state, source, output, config, log };
-    const collect =
-      batch.tick === true && manifest.garbage.some((entry) => now - entry.at >= GARBAGE_GRACE_MS);
-
-    const leased = etag !== turn.etag;
-    if (
-      !fresh &&
-      !leased &&
-      !directory.changed &&
-      decision.feeds.size === 0 &&
-      !collect &&
-      manifest.generation > 0
-    ) {
-      // Nothing to commit (a duplicate event, a redelivery): finish what the last commit left.
-      // (A writer holding the lease commits anyway: the commit is what releases it.)
-      const files = await reconcileFiles(context, manifest, new Map());
-      if (batch.tick) await reconcileReports(context, manifest, directory);
-      return this.#result(manifest.generation, false, keys, ignored, decision, files);
-    }
-
-    const generation = manifest.generation + 1;
-    const attempt = `${generation}-${holder}-${attemptNumber}`;
-    const feeds = await updateFeeds(
-      { state: this.#state, source, config, now },
-      manifest,
-      directory,
-      decision,
-      attempt,
-      fresh,
-    );
-    const rendered = new Map<string, StoredFile>();
-    const files: Record<string, string> = fresh ? {} : { ...manifest.files };
-    for (const [feed, index] of feeds.indexes) {
-      for (const path of Object.keys(files)) if (feedOfPath(path) === feed) delete files[path];
-      if (index) for (const file of feedFiles(feed, index, config)) rendered.set(file.path, file);
-    }
-    if (fresh || manifest.generation === 0 || categoryList(feeds.entries) !== categoryList(manifest.feeds)) {
-      for (const file of indexFiles(feeds.entries, config)) rendered.set(file.path, file);
-    }
-    Object.assign(files, fileDigests(rendered.values()));
-
-    const schedule: Record<string, number> = fresh ? {} : { ...manifest.schedule };
-    for (const [key, due] of decision.schedule) {
-      if (due === undefined) delete schedule[key];
-      else schedule[key] = due;
-    }
-    const reports: Record<string, number> = fresh ? {} : { ...manifest.reports };
-    const reportWrites = planReports(decision.reports, reports, now);
-
-    const shards = await directory.write(attempt);
-    const replaced = [...shards.replaced, ...feeds.replaced];
-    // A rebuild starts from nothing: everything the old manifest pointed to is superseded.
-    if (fresh)
-      replaced.push(
-        ...manifest.shards.flatMap((pointer) => pointer ?? []),
-        ...Object.values(manifest.feeds).map((entry) => entry.index),
-      );
-    const written = [
-      ...shards.pointers.flatMap((pointer, index) =>
-        pointer !== null && pointer !== manifest.shards[index] ? [pointer] : [],
-      ),
-      ...Object.entries(feeds.entries)
-        .filter(([feed, entry]) => entry.index !== manifest.feeds[feed]?.index)
-        .map(([, entry]) => entry.index),
-    ];
-    let garbage: Manifest['garbage'] = [
-      ...manifest.garbage,
-      ...[...new Set([...replaced, ...orphans])].map((key) => ({ at: now, key })),
-    ];
-    const referenced = new Set([
-      ...shards.pointers.flatMap((pointer) => pointer ?? []),
-      ...Object.values(feeds.entries).map((entry) => entry.index),
-    ]);
-    garbage = garbage.filter((entry) => !referenced.has(entry.key));
-    if (collect) garbage = await this.#collect(garbage, now);
-
-    const next: Manifest = {
-      format: 1,
-      generation,
-      shards: shards.pointers,
-      feeds: feeds.entries,
-      schedule,
-      files,
-      reports,
-      garbage,
-    };
     try {
+      const { keys, ignored } = await this.#keysOf(batch, moved, manifest, now);
+      const directory = new Directory(this.#state, manifest.shards, fresh);
+      await directory.load(keys.keys());
+      let done = 0;
+      const reads = await mapLimit([...keys], READ_CONCURRENCY, async ([key, size]) => {
+        const read = await readArticle(source, key, directory.entry(key), size, {
+          config,
+          now,
+          force: fresh,
+        });
+        progress?.(++done, keys.size);
+        // A rebuild keeps no bodies: window items are read again, a few hundred at most.
+        return fresh && !read.unchanged ? { ...read, article: undefined } : read;
+      });
+      const decision = await decide(directory, reads);
+      const context = { state: this.#state, source, output, config, log };
+      const collect =
+        batch.tick === true && manifest.garbage.some((entry) => now - entry.at >= GARBAGE_GRACE_MS);
+
+      const leased = etag !== turn.etag;
+      if (
+        !fresh &&
+        !leased &&
+        !directory.changed &&
+        decision.feeds.size === 0 &&
+        !collect &&
+        manifest.generation > 0
+      ) {
+        // Nothing to commit (a duplicate event, a redelivery): finish what the last commit left,
+        // if it is still the last. (A writer holding the lease commits anyway: that releases it.)
+        const listed = await listPublished(output);
+        if (!(await stillCurrent(context, manifest)))
+          return this.#result(manifest.generation, false, keys, ignored, decision, {
+            written: [],
+            deleted: [],
+          });
+        const files = await reconcileFiles(context, manifest, new Map(), listed);
+        // A later attempt of this batch may find its own commit (its answer was lost), and a
+        // redelivered rejected article its report unwritten: the reports are checked then too.
+        const rejectedInBatch = [...keys.keys()].some((key) => key in manifest.reports);
+        if (batch.tick || attemptNumber > 1 || rejectedInBatch)
+          await reconcileReports(context, manifest, directory);
+        return this.#result(manifest.generation, false, keys, ignored, decision, files);
+      }
+
+      const generation = manifest.generation + 1;
+      const attempt = `${generation}-${holder}-${attemptNumber}`;
+      const feeds = await updateFeeds(
+        { state: this.#state, source, config, now },
+        manifest,
+        directory,
+        decision,
+        attempt,
+        fresh,
+      );
+      const rendered = new Map<string, StoredFile>();
+      const files: Record<string, string> = fresh ? {} : { ...manifest.files };
+      for (const [feed, index] of feeds.indexes) {
+        for (const path of Object.keys(files)) if (feedOfPath(path) === feed) delete files[path];
+        if (index) for (const file of feedFiles(feed, index, config)) rendered.set(file.path, file);
+      }
+      if (
+        fresh ||
+        manifest.generation === 0 ||
+        categoryList(feeds.entries) !== categoryList(manifest.feeds)
+      ) {
+        for (const file of indexFiles(feeds.entries, config)) rendered.set(file.path, file);
+      }
+      Object.assign(files, fileDigests(rendered.values()));
+
+      const schedule: Record<string, number> = fresh ? {} : { ...manifest.schedule };
+      for (const [key, due] of decision.schedule) {
+        if (due === undefined) delete schedule[key];
+        else schedule[key] = due;
+      }
+      const reports: Record<string, number> = fresh ? {} : { ...manifest.reports };
+      const reportWrites = planReports(decision.reports, reports, now);
+
+      const shards = await directory.write(attempt);
+      const replaced = [...shards.replaced, ...feeds.replaced];
+      // A rebuild starts from nothing: everything the old manifest pointed to is superseded.
+      if (fresh)
+        replaced.push(
+          ...manifest.shards.flatMap((pointer) => pointer ?? []),
+          ...Object.values(manifest.feeds).map((entry) => entry.index),
+        );
+      let garbage: Manifest['garbage'] = [
+        ...manifest.garbage,
+        ...[...new Set([...replaced, ...orphans])].map((key) => ({ at: now, key })),
+      ];
+      const referenced = new Set([
+        ...shards.pointers.flatMap((pointer) => pointer ?? []),
+        ...Object.values(feeds.entries).map((entry) => entry.index),
+      ]);
+      garbage = garbage.filter((entry) => !referenced.has(entry.key));
+      if (collect) garbage = await this.#collect(garbage, now);
+
+      const next: Manifest = {
+        format: 1,
+        generation,
+        shards: shards.pointers,
+        feeds: feeds.entries,
+        schedule,
+        files,
+        reports,
+        garbage,
+      };
+      // Listed before the commit: a newer writer's files can only come after it (see reconcileFiles).
+      const listed = await listPublished(output);
       await this.#state.commit(next, etag);
+      orphans.length = 0;
+      this.#log(decision);
+
+      await mapLimit(reportWrites, 8, async ({ key, body }) => {
+        if (body === undefined) await source.delete(reportKey(key));
+        else await source.put(reportKey(key), body, { contentType: JSON_TYPE });
+      });
+      const result = await reconcileFiles(context, next, rendered, listed);
+      // After a lost answer, an earlier attempt may have committed reports it never wrote.
+      if (batch.tick || fresh || attemptNumber > 1) await reconcileReports(context, next, directory);
+      return this.#result(generation, true, keys, ignored, decision, result);
     } catch (error) {
-      // What this attempt wrote is referenced by nothing: the next commit lists it for deletion.
-      orphans.push(...written);
+      // A writer that fails (S3 gave up, a bug) gives its turn back, so the next batch need
+      // not wait out the lease; one that dies cannot, and is waited out (lease.ts).
+      if (etag !== undefined && etag !== turn.etag && !isManifestConflict(error))
+        await releaseLease(this.#state, manifest, etag);
       throw error;
     }
-    orphans.length = 0;
-    this.#log(decision);
-
-    await mapLimit(reportWrites, 8, async ({ key, body }) => {
-      if (body === undefined) await source.delete(reportKey(key));
-      else await source.put(reportKey(key), body, { contentType: JSON_TYPE });
-    });
-    const result = await reconcileFiles(context, next, rendered);
-    if (batch.tick || fresh) await reconcileReports(context, next, directory);
-    return this.#result(generation, true, keys, ignored, decision, result);
   }
 
   async #keysOf(batch: Batch, moved: ReadonlySet<string>, manifest: Manifest, now: number) {
     const keys = new Map<string, number | undefined>();
     const ignored: string[] = [];
     for (const change of batch.changes) {
-      if (change.key.startsWith(ARTICLES_PREFIX) && isArticleFile(change.key))
-        keys.set(change.key, change.size);
+      if (isArticleKey(change.key)) keys.set(change.key, change.size);
       else ignored.push(change.key);
     }
     for (const key of moved) if (!keys.has(key)) keys.set(key, undefined);
@@ -279,7 +302,7 @@ export class Committer {
       if (due <= now && !keys.has(key)) keys.set(key, undefined);
     if (batch.rebuild) {
       for await (const object of this.#options.source.list(ARTICLES_PREFIX)) {
-        if (isArticleFile(object.key) && !keys.has(object.key)) keys.set(object.key, object.size);
+        if (isArticleKey(object.key) && !keys.has(object.key)) keys.set(object.key, object.size);
       }
     }
     return { keys, ignored };
@@ -333,6 +356,11 @@ export class Committer {
   }
 }
 
+/** An article's key: under articles/, and an article path there (as `feedgen build` reads a folder). */
+function isArticleKey(key: string): boolean {
+  return key.startsWith(ARTICLES_PREFIX) && isArticlePath(key.slice(ARTICLES_PREFIX.length));
+}
+
 function isManifestConflict(error: unknown): boolean {
   return error instanceof PreconditionFailed && error.key === MANIFEST_KEY;
 }
@@ -350,4 +378,4 @@ function sleep(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
-export type { ArticleRead, md5Hex };
+export type { ArticleRead };

@@ -9,12 +9,19 @@ import type { Directory } from './directory';
 import { placeAll, placeMembers, type Slot } from './feed-index';
 import { SITE_FEED } from './layout';
 import { NOT_MODIFIED, type ObjectStore } from './ports';
-import type { FeedEntry, FeedIndex, Manifest, StateStore, WindowItem } from './state';
+import {
+  type FeedEntry,
+  type FeedIndex,
+  feedEntry,
+  type Manifest,
+  type StateStore,
+  type WindowItem,
+} from './state';
 
 /** An article changed between the directory's read and the render: the batch takes it in and starts over. */
 export class ArticleMoved extends Error {
-  constructor(readonly key: string) {
-    super(`${key} changed while its feed was being rendered; it joins the batch`);
+  constructor(readonly keys: readonly string[]) {
+    super(`${keys.join(', ')} changed while their feeds were being rendered; they join the batch`);
     this.name = 'ArticleMoved';
   }
 }
@@ -56,16 +63,14 @@ export async function updateFeeds(
   if (!entries[SITE_FEED]) names.add(SITE_FEED);
   await Promise.all(
     [...names].map(async (feed) => {
-      const old = fresh ? undefined : manifest.feeds[feed];
+      const old = fresh ? undefined : feedEntry(manifest, feed);
       const index = old ? await context.state.object<FeedIndex>(old.index) : EMPTY_INDEX;
       const change = decision.feeds.get(feed) ?? { removals: new Set<string>(), additions: [], delta: 0 };
       const count = (old?.count ?? 0) + change.delta;
       let placed = placeMembers(index, { ...change, count }, size);
       if (placed.needsScan)
         placed = placeAll(await scanMembers(directory, feed, index, change.removals), size);
-      const window = await Promise.all(
-        placed.window.map((slot) => renderSlot(context, directory, decision, slot)),
-      );
+      const window = await renderWindow(context, directory, decision, placed.window);
       if (old) replaced.push(old.index);
       if (feed !== SITE_FEED && placed.count === 0) {
         delete entries[feed];
@@ -122,6 +127,27 @@ async function scanMembers(
   return members;
 }
 
+/** Every item of a window, rendered; all articles found changed are named at once. */
+async function renderWindow(
+  context: FeedStepContext,
+  directory: Directory,
+  decision: Decision,
+  slots: readonly Slot[],
+): Promise<WindowItem[]> {
+  const results = await Promise.allSettled(
+    slots.map((slot) => renderSlot(context, directory, decision, slot)),
+  );
+  const moved = results.flatMap((result) =>
+    result.status === 'rejected' && result.reason instanceof ArticleMoved ? result.reason.keys : [],
+  );
+  const failed = results.find(
+    (result) => result.status === 'rejected' && !(result.reason instanceof ArticleMoved),
+  );
+  if (failed?.status === 'rejected') throw failed.reason;
+  if (moved.length > 0) throw new ArticleMoved(moved);
+  return results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+}
+
 async function renderSlot(
   context: FeedStepContext,
   directory: Directory,
@@ -136,9 +162,9 @@ async function renderSlot(
   // An item from the tail, or an article whose id came to it: read it (its bytes are the directory's version).
   const found = await context.source.get(slot.key);
   if (found === undefined || found === NOT_MODIFIED || found.etag !== expected)
-    throw new ArticleMoved(slot.key);
+    throw new ArticleMoved([slot.key]);
   const verdict = judgeArticle(slot.key, found.body, context.config, context.now);
-  if (verdict.status !== 'candidate') throw new ArticleMoved(slot.key);
+  if (verdict.status !== 'candidate') throw new ArticleMoved([slot.key]);
   return windowItem(slot, verdict.article);
 }
 

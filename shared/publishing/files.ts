@@ -11,8 +11,10 @@ import type { FeedEntry, FeedIndex } from './state';
 export function feedFiles(feed: string, index: FeedIndex, config: SiteConfig): StoredFile[] {
   const category = feed === SITE_FEED ? undefined : { slug: feed, name: categoryName(index, feed) };
   const { folder, ...identity } = feedIdentity(category, config);
-  const newest = index.window.reduce((latest, item) => Math.max(latest, item.updated), 0);
-  const assembled = assembleFeed({ ...identity, updated: newest || (index.emptyStamp ?? 0) }, index.window);
+  // As feedDocument: the newest item's time, whatever it is; the stamp only when empty.
+  const updated =
+    index.window.length > 0 ? Math.max(...index.window.map((item) => item.updated)) : (index.emptyStamp ?? 0);
+  const assembled = assembleFeed({ ...identity, updated }, index.window);
   const files: SiteFile[] = [
     { path: `${folder}${FEED_FILE_NAMES.rss}`, body: assembled.rss, contentType: CONTENT_TYPES.rss },
     { path: `${folder}${FEED_FILE_NAMES.atom}`, body: assembled.atom, contentType: CONTENT_TYPES.atom },

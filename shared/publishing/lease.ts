@@ -19,6 +19,8 @@ export interface Lease {
   readonly holder: string;
   /** How long a waiter waits on an unchanged manifest before taking over. */
   readonly ms: number;
+  /** When it was taken (the holder's clock): past `at + ms` any writer may take over. */
+  readonly at: number;
 }
 
 export const LEASE_MS = 15_000;
@@ -47,13 +49,17 @@ export async function awaitTurn(
   holder: string,
   sleep: (ms: number) => Promise<void>,
   maxWaitMs: number,
+  clock: () => number,
 ): Promise<{ etag: string | undefined; value: Manifest }> {
   let current = await state.manifest();
   let unchangedMs = 0;
   let waitedMs = 0;
   for (;;) {
     const lease = current.value.lease;
-    if (!lease || lease.holder === holder || unchangedMs >= lease.ms) return current;
+    // Given up on: unchanged for the lease's time while we watched, or past its time by the
+    // clocks (so a holder that died is never waited on for longer than its lease).
+    if (!lease || lease.holder === holder || unchangedMs >= lease.ms || clock() >= lease.at + lease.ms)
+      return current;
     if (waitedMs >= maxWaitMs) throw new LeaseBusy(lease.holder, waitedMs);
     await sleep(LEASE_POLL_MS);
     waitedMs += LEASE_POLL_MS;
@@ -71,4 +77,10 @@ export async function takeLease(
   lease: Lease,
 ): Promise<string> {
   return state.commit({ ...manifest, lease }, etag);
+}
+
+/** Gives the turn back without committing; if the manifest moved on, there is nothing to give. */
+export async function releaseLease(state: StateStore, manifest: Manifest, etag: string): Promise<void> {
+  const { lease: _released, ...rest } = manifest;
+  await state.commit(rest, etag).catch(() => {});
 }

@@ -38,11 +38,14 @@ export async function readArticle(
   const waiting = old?.due !== undefined && old.due <= now;
   const known = old !== undefined && !waiting && !options.force ? old.etag : undefined;
   if (eventSize !== undefined && eventSize > config.maxArticleBytes) {
-    // Refused unread: the size the event gives is enough, and the HEAD gives the version.
+    // Refused unread when it is still that large: the event may be older than the object,
+    // so the HEAD decides (and gives the version).
     const head = await source.head(key);
     if (!head) return { key, unchanged: false, entry: undefined };
-    if (head.etag === known) return { key, unchanged: true };
-    return rejected(key, head.etag, [oversizeProblem(key, head.size, config.maxArticleBytes)], old, now);
+    if (head.size > config.maxArticleBytes) {
+      if (head.etag === known) return { key, unchanged: true };
+      return rejected(key, head.etag, [oversizeProblem(key, head.size, config.maxArticleBytes)], old, now);
+    }
   }
   const found = await source.get(key, known !== undefined ? { ifNoneMatch: known } : {});
   if (found === NOT_MODIFIED) return { key, unchanged: true };

@@ -5,7 +5,7 @@ import { feedFiles, feedOfPath, indexFiles } from './files';
 import { FEED_CACHE_CONTROL, FEEDS_PREFIX, JSON_TYPE, REPORTS_PREFIX, reportKey } from './layout';
 import { type Logger, type ObjectStore, PreconditionFailed } from './ports';
 import { reportBody, reportProblems } from './reports';
-import { etagHex, type FeedIndex, type Manifest, md5Hex, type StateStore } from './state';
+import { etagHex, type FeedIndex, feedEntry, type Manifest, md5Hex, type StateStore } from './state';
 
 export interface ReconcileContext {
   readonly state: StateStore;
@@ -13,6 +13,13 @@ export interface ReconcileContext {
   readonly output: ObjectStore;
   readonly config: SiteConfig;
   readonly log: Logger;
+}
+
+/** What is published below feeds/: key → ETag. One LIST for a site's few hundred files. */
+export async function listPublished(output: ObjectStore): Promise<Map<string, string>> {
+  const listed = new Map<string, string>();
+  for await (const object of output.list(FEEDS_PREFIX)) listed.set(object.key, object.etag);
+  return listed;
 }
 
 /** Names of the files the publisher writes below feeds/ (others there are left alone). */
@@ -29,9 +36,13 @@ export async function reconcileFiles(
   context: ReconcileContext,
   manifest: Manifest,
   rendered: ReadonlyMap<string, StoredFile>,
+  /**
+   * What was published, listed BEFORE this manifest was committed (or before it was found
+   * still current): a listing taken later could show a newer writer's files, and writing
+   * this manifest's over them would put older feeds back.
+   */
+  listed: ReadonlyMap<string, string>,
 ): Promise<{ written: string[]; deleted: string[] }> {
-  const listed = new Map<string, string>();
-  for await (const object of context.output.list(FEEDS_PREFIX)) listed.set(object.key, object.etag);
   const wrong = Object.entries(manifest.files)
     .filter(([path, md5]) => etagHex(listed.get(path) ?? '') !== md5)
     .map(([path]) => path);
@@ -54,7 +65,9 @@ export async function reconcileFiles(
       written.push(path);
     }
   }
-  const extra = [...listed.keys()].filter((path) => !(path in manifest.files) && OUR_FILES.test(path));
+  const extra = [...listed.keys()].filter(
+    (path) => !Object.hasOwn(manifest.files, path) && OUR_FILES.test(path),
+  );
   const deleted: string[] = [];
   // A newer commit may have added the category whose files look extra here.
   if (extra.length > 0 && (await stillCurrent(context, manifest))) {
@@ -62,11 +75,20 @@ export async function reconcileFiles(
       await context.output.delete(path);
       deleted.push(path);
     }
+    // S3 has no conditional delete: a newer writer may have written one of these files
+    // between the check and the delete. If a newer commit exists now, finish its files
+    // (listed first, then the manifest read: a listing never newer than the manifest).
+    if (!(await stillCurrent(context, manifest))) {
+      const listedAgain = await listPublished(context.output);
+      const newest = (await context.state.manifest()).value;
+      const again = await reconcileFiles(context, newest, new Map(), listedAgain);
+      return { written: [...written, ...again.written], deleted: [...deleted, ...again.deleted] };
+    }
   }
   return { written, deleted };
 }
 
-async function stillCurrent(context: ReconcileContext, manifest: Manifest): Promise<boolean> {
+export async function stillCurrent(context: ReconcileContext, manifest: Manifest): Promise<boolean> {
   return (await context.state.manifest()).value.generation === manifest.generation;
 }
 
@@ -99,7 +121,7 @@ async function filesFor(
     }
   }
   for (const feed of feeds) {
-    const entry = manifest.feeds[feed];
+    const entry = feedEntry(manifest, feed);
     if (!entry) continue;
     const files = feedFiles(feed, await context.state.object<FeedIndex>(entry.index), context.config);
     for (const file of files) bodies.set(file.path, file);

@@ -100,7 +100,12 @@ export interface Manifest {
   /** Objects no longer referenced, with when they were superseded: deleted after a grace period. */
   readonly garbage: readonly { readonly at: number; readonly key: string }[];
   /** The writer whose turn it is, between its lease and its commit (lease.ts). */
-  readonly lease?: { readonly holder: string; readonly ms: number };
+  readonly lease?: { readonly holder: string; readonly ms: number; readonly at: number };
+}
+
+/** A feed's entry: own properties only (a category may be called "constructor"). */
+export function feedEntry(manifest: Manifest, feed: string): FeedEntry | undefined {
+  return Object.hasOwn(manifest.feeds, feed) ? manifest.feeds[feed] : undefined;
 }
 
 export function emptyManifest(): Manifest {
@@ -150,6 +155,7 @@ export class StateMoved extends Error {
 export class StateStore {
   readonly #store: ObjectStore;
   readonly #cache = new Map<string, unknown>();
+  #written: string[] = [];
   #manifest: { etag: string; value: Manifest } | undefined;
 
   constructor(store: ObjectStore) {
@@ -204,9 +210,17 @@ export class StateStore {
   async write(kind: string, name: string, attempt: string, value: unknown): Promise<string> {
     const body = JSON.stringify(value);
     const key = `${OBJECTS_PREFIX}${kind}/${attempt}-${name}.json`;
+    this.#written.push(key);
     await this.#store.put(key, body, { contentType: JSON_TYPE });
     this.#remember(key, value);
     return key;
+  }
+
+  /** The objects written since the last call (an attempt's, to list for deletion if it fails). */
+  takeWritten(): string[] {
+    const written = this.#written;
+    this.#written = [];
+    return written;
   }
 
   async delete(key: string): Promise<void> {

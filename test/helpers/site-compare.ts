@@ -1,5 +1,5 @@
 import { MemoryStore } from '../../shared/adapters/memory-store';
-import { parseArticle } from '../../shared/core/article/article';
+import { isArticlePath, parseArticle } from '../../shared/core/article/article';
 import type { SiteConfig } from '../../shared/core/config';
 import { buildSite } from '../../shared/core/site';
 import { Committer } from '../../shared/publishing/committer';
@@ -10,7 +10,7 @@ import { basePath, decodedText, storedKeys } from './stored-site';
 /** The files `feedgen build` makes of the articles a source store holds (rejected ones left out). */
 export function buildOf(source: MemoryStore, config: SiteConfig, now: number): Map<string, string> {
   const articles = [...source.objects]
-    .filter(([key]) => key.startsWith('articles/'))
+    .filter(([key]) => key.startsWith('articles/') && isArticlePath(key.slice('articles/'.length)))
     .flatMap(([key, entry]) => {
       const parsed = parseArticle(key, entry.body, config);
       return parsed.ok ? [parsed.article] : [];

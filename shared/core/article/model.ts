@@ -59,6 +59,18 @@ export type ParseResult =
 /** File name endings read as articles. */
 export const ARTICLE_EXTENSIONS = ['.md', '.markdown', '.json'] as const;
 
+/**
+ * Whether a path below the articles folder ('/'-separated) is an article: an article file
+ * name, in no dot-folder or node_modules, and not a dot-file — as `feedgen build` walks a folder.
+ */
+export function isArticlePath(path: string): boolean {
+  const segments = path.split('/');
+  const name = segments.at(-1) ?? '';
+  return (
+    isArticleFile(name) && segments.every((segment) => !segment.startsWith('.') && segment !== 'node_modules')
+  );
+}
+
 export function isArticleFile(name: string): boolean {
   const lower = name.toLowerCase();
   return ARTICLE_EXTENSIONS.some((extension) => lower.endsWith(extension));

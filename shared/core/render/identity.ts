@@ -53,10 +53,9 @@ export function feedDocument(
   config: SiteConfig,
   now: number,
 ): FeedDocument {
-  const newest = items.reduce(
-    (latest, { article }) => Math.max(latest, article.updated ?? article.published),
-    0,
-  );
+  // Any time, 1970 and before included, is an item's; only an empty feed takes `now`.
+  const updated =
+    items.length > 0 ? Math.max(...items.map(({ article }) => article.updated ?? article.published)) : now;
   const { folder: _folder, ...identity } = feedIdentity(category, config);
-  return { ...identity, updated: newest || now, items };
+  return { ...identity, updated, items };
 }
