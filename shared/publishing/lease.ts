@@ -56,10 +56,12 @@ export async function awaitTurn(
   let waitedMs = 0;
   for (;;) {
     const lease = current.value.lease;
-    // Given up on: unchanged for the lease's time while we watched, or past its time by the
-    // clocks (so a holder that died is never waited on for longer than its lease).
-    if (!lease || lease.holder === holder || unchangedMs >= lease.ms || clock() >= lease.at + lease.ms)
-      return current;
+    // Given up on: unchanged for the lease's whole time while we watched; or, for a lease
+    // longer than we may wait (a rebuild's), past its time by the clocks, so a rebuild that
+    // died does not stop the site for good. A batch's lease is only ever judged by watching:
+    // a slow holder is not taken over by a clock that runs ahead.
+    const expired = lease !== undefined && lease.ms > maxWaitMs && clock() >= lease.at + lease.ms;
+    if (!lease || lease.holder === holder || unchangedMs >= lease.ms || expired) return current;
     if (waitedMs >= maxWaitMs) throw new LeaseBusy(lease.holder, waitedMs);
     await sleep(LEASE_POLL_MS);
     waitedMs += LEASE_POLL_MS;
