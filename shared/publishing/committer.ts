@@ -58,13 +58,14 @@ export interface CommitterOptions {
   /** Attempts before the batch fails (and goes back to the queue) when other writers keep committing first. */
   readonly maxAttempts?: number;
   readonly sleep?: (milliseconds: number) => Promise<void>;
-  /** Longest wait for another writer's turn before the batch goes back to the queue (default 20 s). */
+  /** Longest wait for another writer's turn before the batch goes back to the queue (default 40 s). */
   readonly maxLeaseWaitMs?: number;
 }
 
 /** Superseded state objects are deleted by the first tick this long after: readers of an older manifest finish first. */
 export const GARBAGE_GRACE_MS = 5 * 60_000;
 const READ_CONCURRENCY = 16;
+const MAX_LEASE_WAIT_MS = 40_000;
 
 /**
  * The one writer of a site: applies a whole batch at once. Each changed article is read
@@ -135,29 +136,9 @@ export class Committer {
   ): Promise<Omit<BatchResult, 'attempts'>> {
     const { source, output, config, log } = this.#options;
     const now = this.#options.clock();
-    const turn = await awaitTurn(
-      this.#state,
-      holder,
-      this.#options.sleep ?? sleep,
-      // A rebuild (a person at a terminal) may wait out a batch's whole lease.
-      this.#options.maxLeaseWaitMs ?? (batch.rebuild ? LEASE_MS + 5_000 : 20_000),
-      this.#options.clock,
-    );
-    const { value: manifest } = turn;
     const fresh = batch.rebuild === true;
-    // A writer that lost a race takes the site's turn before it reads anything (lease.ts), so
-    // the other writer's next commit cannot make it lose again; a rebuild takes it at once.
-    // Without contention the commit alone fences, one request less.
-    // So does a writer that finds a lease given up on: its commit is what clears it.
-    const staleLease = manifest.lease !== undefined && manifest.lease.holder !== holder;
-    const etag =
-      attemptNumber > 1 || fresh || staleLease
-        ? await takeLease(this.#state, manifest, turn.etag, {
-            holder,
-            ms: fresh ? REBUILD_LEASE_MS : LEASE_MS,
-            at: now,
-          })
-        : turn.etag;
+    const { turn, etag } = await this.#takeTurn(batch, holder, attemptNumber, now);
+    const { value: manifest } = turn;
     try {
       const { keys, ignored } = await this.#keysOf(batch, moved, manifest, now);
       const directory = new Directory(this.#state, manifest.shards, fresh);
@@ -286,6 +267,40 @@ export class Committer {
       if (etag !== undefined && etag !== turn.etag && !isManifestConflict(error))
         await releaseLease(this.#state, manifest, etag);
       throw error;
+    }
+  }
+
+  /**
+   * Waits for the site's turn (lease.ts). A writer that lost a race takes the lease before
+   * it reads anything, so the other writer's next commit cannot make it lose again; so does
+   * a rebuild. Without contention the commit alone fences, one request less (and a lease
+   * given up on is cleared by that commit, which writes a manifest without one). Taking the lease can
+   * itself lose to a commit: that costs no work, so it is tried again, not counted.
+   */
+  async #takeTurn(
+    batch: Batch,
+    holder: string,
+    attemptNumber: number,
+    now: number,
+  ): Promise<{ turn: { etag: string | undefined; value: Manifest }; etag: string | undefined }> {
+    const fresh = batch.rebuild === true;
+    for (let tries = 1; ; tries++) {
+      const turn = await awaitTurn(
+        this.#state,
+        holder,
+        this.#options.sleep ?? sleep,
+        // Up to 40 s of the function's 60 (a holder commits in seconds; the rest is left for
+        // the batch). A rebuild (a person at a terminal) may wait out a whole lease.
+        this.#options.maxLeaseWaitMs ?? (fresh ? LEASE_MS + 5_000 : MAX_LEASE_WAIT_MS),
+        this.#options.clock,
+      );
+      if (attemptNumber === 1 && !fresh) return { turn, etag: turn.etag };
+      try {
+        const lease = { holder, ms: fresh ? REBUILD_LEASE_MS : LEASE_MS, at: now };
+        return { turn, etag: await takeLease(this.#state, turn.value, turn.etag, lease) };
+      } catch (error) {
+        if (!isManifestConflict(error) || tries >= 50) throw error;
+      }
     }
   }
 

@@ -31,7 +31,9 @@ export const LEASE_POLL_MS = 250;
 /** The writer could not get its turn in time: the batch goes back to the queue. */
 export class LeaseBusy extends Error {
   constructor(holder: string, waitedMs: number) {
-    super(`another writer (${holder}) held the site for ${waitedMs} ms; the batch goes back to the queue`);
+    super(
+      `another writer (${holder}) held the site for ${Math.round(waitedMs)} ms; the batch goes back to the queue`,
+    );
     this.name = 'LeaseBusy';
   }
 }
@@ -53,7 +55,11 @@ export async function awaitTurn(
 ): Promise<{ etag: string | undefined; value: Manifest }> {
   let current = await state.manifest();
   let unchangedMs = 0;
-  let waitedMs = 0;
+  // Waited on this holder: turns passing from holder to holder are progress, and a waiter
+  // (one, at the deployed concurrency of two) gets its turn among them; one holder keeping
+  // the site (a rebuild) is what sends the batch back to the queue.
+  let heldMs = 0;
+  const started = performance.now();
   for (;;) {
     const lease = current.value.lease;
     // Given up on: unchanged for the lease's whole time while we watched; or, for a lease
@@ -62,11 +68,14 @@ export async function awaitTurn(
     // a slow holder is not taken over by a clock that runs ahead.
     const expired = lease !== undefined && lease.ms > maxWaitMs && clock() >= lease.at + lease.ms;
     if (!lease || lease.holder === holder || unchangedMs >= lease.ms || expired) return current;
-    if (waitedMs >= maxWaitMs) throw new LeaseBusy(lease.holder, waitedMs);
+    // And never past the function's own time: real milliseconds, not polls.
+    const realMs = performance.now() - started;
+    if (heldMs >= maxWaitMs || realMs >= maxWaitMs)
+      throw new LeaseBusy(lease.holder, Math.max(heldMs, realMs));
     await sleep(LEASE_POLL_MS);
-    waitedMs += LEASE_POLL_MS;
     const next = await state.manifest();
     unchangedMs = next.etag === current.etag ? unchangedMs + LEASE_POLL_MS : 0;
+    heldMs = next.value.lease?.holder === lease.holder ? heldMs + LEASE_POLL_MS : 0;
     current = next;
   }
 }

@@ -148,7 +148,8 @@ describe('the lease: one active writer at a time', () => {
     const renew = () =>
       source.put(
         MANIFEST_KEY,
-        JSON.stringify({ ...manifest, lease: { holder: `other-${renewals++}`, ms: LEASE_MS } }),
+        // one holder renewing its lease: the manifest changes, the holder does not
+        JSON.stringify({ ...manifest, lease: { holder: 'rebuild', ms: LEASE_MS, at: NOW + renewals++ } }),
         {
           contentType: 'application/json',
         },
