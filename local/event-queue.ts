@@ -62,6 +62,7 @@ export class LocalEventQueue {
   #sequence = 0;
   #stopped = false;
   #inFlight = 0;
+  #held = false;
   /** Batches handed to the handler so far (each a Lambda invocation in AWS). */
   deliveries = 0;
   readonly #idleWaiters: Array<() => void> = [];
@@ -97,6 +98,18 @@ export class LocalEventQueue {
     const messageId = `local-${++this.#sequence}`;
     this.#waiting.push({ receives: 0, record: sqsRecord(messageId, [encoded]) });
     this.#schedule();
+  }
+
+  /**
+   * Holds deliveries back (messages gather, as behind a long batching window) until the
+   * returned function is called: a deterministic burst for tests.
+   */
+  hold(): () => void {
+    this.#held = true;
+    return () => {
+      this.#held = false;
+      this.#dispatch();
+    };
   }
 
   /** Messages not yet handled: waiting, in a batch under way, or due for another delivery. */
@@ -135,7 +148,12 @@ export class LocalEventQueue {
   }
 
   #dispatch(): void {
-    while (!this.#stopped && this.#waiting.length > 0 && this.#running.size < this.#options.concurrency) {
+    while (
+      !this.#stopped &&
+      !this.#held &&
+      this.#waiting.length > 0 &&
+      this.#running.size < this.#options.concurrency
+    ) {
       const batch = this.#waiting.splice(0, this.#options.batchSize);
       const run = this.#deliver(batch).finally(() => {
         this.#running.delete(run);

@@ -32,6 +32,8 @@ export interface LocalStackOptions {
   readonly batchWindowMs?: number;
   readonly batchSize?: number;
   readonly retryDelayMs?: number;
+  /** The publisher's clock (tests move it to bring scheduled articles due). */
+  readonly clock?: () => number;
   /** Log each CDN request. */
   readonly logRequests?: (line: string) => void;
 }
@@ -102,6 +104,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     outputBucket: OUTPUT_BUCKET,
     config: options.config,
     log: options.log,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const queue = new LocalEventQueue({
     handler: createPublishHandler({ committer, log: options.log }),
