@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'no
 import path from 'node:path';
 import {
   isArticleFile,
+  isSkippedName,
   oversizeProblem,
   type ParseResult,
   parseArticle,
@@ -53,7 +54,7 @@ export async function findArticleFiles(root: string): Promise<string[]> {
   const walk = async (folder: string): Promise<void> => {
     const entries = await readdir(folder, { withFileTypes: true });
     for (const entry of entries) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      if (isSkippedName(entry.name)) continue;
       const full = path.join(folder, entry.name);
       if (entry.isDirectory()) await walk(full);
       else if (entry.isFile() && isArticleFile(entry.name)) found.push(full);

@@ -66,9 +66,12 @@ export const ARTICLE_EXTENSIONS = ['.md', '.markdown', '.json'] as const;
 export function isArticlePath(path: string): boolean {
   const segments = path.split('/');
   const name = segments.at(-1) ?? '';
-  return (
-    isArticleFile(name) && segments.every((segment) => !segment.startsWith('.') && segment !== 'node_modules')
-  );
+  return isArticleFile(name) && !segments.some(isSkippedName);
+}
+
+/** A file or folder name articles never come from: dot-files and dot-folders, node_modules. */
+export function isSkippedName(name: string): boolean {
+  return name.startsWith('.') || name === 'node_modules';
 }
 
 export function isArticleFile(name: string): boolean {
