@@ -119,7 +119,7 @@ export class Committer {
             `gave up after ${attempt} attempts: ${(error as Error).message}; the batch goes back to the queue`,
           );
         }
-        this.#options.log.info('another writer committed first; applying the batch again', { attempt });
+        this.#options.log.info('applying the batch again', { attempt, reason: (error as Error).message });
         await (this.#options.sleep ?? sleep)(Math.random() * 50 * 2 ** attempt);
       }
     }
