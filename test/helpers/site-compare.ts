@@ -7,15 +7,33 @@ import { MANIFEST_KEY, reportKey, SITE_FEED } from '../../shared/publishing/layo
 import type { Manifest } from '../../shared/publishing/state';
 import { basePath, decodedText, storedKeys } from './stored-site';
 
-/** The files `feedgen build` makes of the articles a source store holds (rejected ones left out). */
-export function buildOf(source: MemoryStore, config: SiteConfig, now: number): Map<string, string> {
-  const articles = [...source.objects]
+/** The files `feedgen build` makes of these articles (rejected ones, and non-article paths, left out). */
+export function fromScratch(
+  articles: ReadonlyMap<string, Uint8Array>,
+  config: SiteConfig,
+  now: number,
+): Map<string, string> {
+  const parsed = [...articles]
     .filter(([key]) => key.startsWith('articles/') && isArticlePath(key.slice('articles/'.length)))
-    .flatMap(([key, entry]) => {
-      const parsed = parseArticle(key, entry.body, config);
-      return parsed.ok ? [parsed.article] : [];
+    .flatMap(([key, body]) => {
+      const result = parseArticle(key, body, config);
+      return result.ok ? [result.article] : [];
     });
-  return new Map(buildSite(articles, config, now).files.map((file) => [file.path, file.body]));
+  return new Map(buildSite(parsed, config, now).files.map((file) => [file.path, file.body]));
+}
+
+/** The articles a source store holds, by key. */
+export function articlesOf(source: MemoryStore): Map<string, Uint8Array> {
+  return new Map(
+    [...source.objects]
+      .filter(([key]) => key.startsWith('articles/'))
+      .map(([key, entry]) => [key, entry.body]),
+  );
+}
+
+/** The files `feedgen build` makes of the articles a source store holds. */
+export function buildOf(source: MemoryStore, config: SiteConfig, now: number): Map<string, string> {
+  return fromScratch(articlesOf(source), config, now);
 }
 
 /**
@@ -72,25 +90,33 @@ export function manifestOf(source: MemoryStore): Manifest {
   return JSON.parse(text) as Manifest;
 }
 
+/**
+ * What a fresh `feedgen rebuild` makes of these articles, in memory: `state` holds a copy of
+ * the articles and the rebuild's state/ and reports/, `output` its feeds/.
+ */
+export async function rebuildOf(
+  articles: ReadonlyMap<string, Uint8Array>,
+  config: SiteConfig,
+  now: number,
+): Promise<{ state: MemoryStore; output: MemoryStore }> {
+  const state = new MemoryStore();
+  for (const [key, body] of articles) await state.put(key, body, { contentType: 'text/markdown' });
+  const output = new MemoryStore();
+  const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+  await new Committer({ source: state, output, config, clock: () => now, log: quiet }).apply({
+    changes: [],
+    rebuild: true,
+  });
+  return { state, output };
+}
+
 /** The manifest `feedgen rebuild` makes of the same articles, from nothing. */
 export async function rebuiltManifest(
   source: MemoryStore,
   config: SiteConfig,
   now: number,
 ): Promise<Manifest> {
-  const copy = new MemoryStore();
-  for (const [key, entry] of source.objects) {
-    if (key.startsWith('articles/')) await copy.put(key, entry.body, { contentType: entry.contentType });
-  }
-  const committer = new Committer({
-    source: copy,
-    output: new MemoryStore(),
-    config,
-    clock: () => now,
-    log: { info: () => {}, warn: () => {}, error: () => {} },
-  });
-  await committer.apply({ changes: [], rebuild: true });
-  return manifestOf(copy);
+  return manifestOf((await rebuildOf(articlesOf(source), config, now)).state);
 }
 
 /** The feeds equal a from-scratch build, and the state a rebuild's: [] when both hold. */

@@ -3,21 +3,17 @@
 // against the state a fresh `feedgen rebuild` (a Committer applying {rebuild: true}) makes of
 // the same articles, and single documents as a reader would get them (strict parse, no script).
 import type { S3Client } from '@aws-sdk/client-s3';
-import { MemoryStore } from '../../../shared/adapters/memory-store';
+import type { MemoryStore } from '../../../shared/adapters/memory-store';
 import { S3Store } from '../../../shared/adapters/s3-store';
-import { parseArticle } from '../../../shared/core/article/article';
 import type { SiteConfig } from '../../../shared/core/config';
-import { buildSite } from '../../../shared/core/site';
-import { Committer } from '../../../shared/publishing/committer';
 import { FEEDS_PREFIX, MANIFEST_KEY, REPORTS_PREFIX } from '../../../shared/publishing/layout';
 import { NOT_MODIFIED, type ObjectStore } from '../../../shared/publishing/ports';
 import { etagHex, type Manifest, type Shard } from '../../../shared/publishing/state';
+import { fromScratch, rebuildOf } from '../../helpers/site-compare';
 import { basePath, decodedText, storedKeys } from '../../helpers/stored-site';
 
 export const SOURCE = 'feedgen-articles';
 export const OUTPUT = 'feedgen-feeds';
-
-const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
 
 /** Every object under `prefix`, read whole. */
 export async function readAll(store: ObjectStore, prefix: string): Promise<Map<string, Uint8Array>> {
@@ -29,19 +25,6 @@ export async function readAll(store: ObjectStore, prefix: string): Promise<Map<s
     if (object !== undefined && object !== NOT_MODIFIED) result.set(key, object.body);
   }
   return result;
-}
-
-/** The files `feedgen build` makes of these articles (rejected ones left out). */
-export function fromScratch(
-  articles: ReadonlyMap<string, Uint8Array>,
-  config: SiteConfig,
-  now: number,
-): Map<string, string> {
-  const parsed = [...articles].flatMap(([key, body]) => {
-    const result = parseArticle(key, body, config);
-    return result.ok ? [result.article] : [];
-  });
-  return new Map(buildSite(parsed, config, now).files.map((file) => [file.path, file.body]));
 }
 
 /** Item titles of an RSS document, for readable differences. */
@@ -108,22 +91,17 @@ export function siteDifferences(
   );
 }
 
-/**
- * What a fresh `feedgen rebuild` makes of the source's articles, kept in memory: `state`
- * holds a copy of the articles and the rebuild's state/ and reports/, `output` its feeds/.
- */
+/** What a fresh `feedgen rebuild` makes of the source's articles (an S3 bucket or a store), in memory. */
 export async function rebuildReference(
   source: S3Client | ObjectStore,
   config: SiteConfig,
   now: number,
 ): Promise<{ state: MemoryStore; output: MemoryStore }> {
-  const articles = await readAll('send' in source ? new S3Store(source, SOURCE) : source, 'articles/');
-  const state = new MemoryStore();
-  for (const [key, body] of articles) await state.put(key, body, { contentType: 'text/markdown' });
-  const output = new MemoryStore();
-  const committer = new Committer({ source: state, output, config, clock: () => now, log: QUIET });
-  await committer.apply({ changes: [], rebuild: true });
-  return { state, output };
+  return rebuildOf(
+    await readAll('send' in source ? new S3Store(source, SOURCE) : source, 'articles/'),
+    config,
+    now,
+  );
 }
 
 /** The manifest, the directory shards it points to and the reports: what {@link normalisedState} reads. */
@@ -267,4 +245,5 @@ export async function siteProblems(
   ];
 }
 
+export { fromScratch } from '../../helpers/site-compare';
 export { checkDocument, dangersInHtml, isUnsafeUrl } from './documents';
