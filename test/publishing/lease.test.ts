@@ -1,5 +1,5 @@
 import { MemoryStore } from '../../shared/adapters/memory-store';
-import { Committer } from '../../shared/publishing/committer';
+import { Committer, type CommitterOptions } from '../../shared/publishing/committer';
 import { MANIFEST_KEY } from '../../shared/publishing/layout';
 import { LEASE_MS, LEASE_POLL_MS } from '../../shared/publishing/lease';
 import { type ObjectStore, PreconditionFailed } from '../../shared/publishing/ports';
@@ -10,6 +10,15 @@ import { buildOf, differences } from '../helpers/site-compare';
 
 const NOW = Date.UTC(2025, 6, 1, 12);
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** A writer of the test site, with these options. */
+function writer(
+  source: ObjectStore,
+  output: ObjectStore,
+  options: Partial<CommitterOptions> = {},
+): Committer {
+  return new Committer({ source, output, config: TEST_CONFIG, clock: () => NOW, log: silent, ...options });
+}
 
 /** A store that stops before the manifest commit (the second manifest PUT) until released. */
 function pausedAtCommit(store: MemoryStore): {
@@ -52,19 +61,8 @@ describe('the lease: one active writer at a time', () => {
     await upload(source, 'a');
     const paused = pausedAtCommit(source);
     const sleeps: number[] = [];
-    const a = new Committer({
-      source: paused.store,
-      output,
-      config: TEST_CONFIG,
-      clock: () => NOW,
-      log: silent,
-    });
-    const b = new Committer({
-      source,
-      output,
-      config: TEST_CONFIG,
-      clock: () => NOW,
-      log: silent,
+    const a = writer(paused.store, output);
+    const b = writer(source, output, {
       sleep: async (ms) => {
         sleeps.push(ms);
         // A commits while B waits.
@@ -103,26 +101,14 @@ describe('the lease: one active writer at a time', () => {
       throw new Error('killed after taking the lease');
     });
     await expect(
-      new Committer({
-        source: dying,
-        output,
-        config: TEST_CONFIG,
-        clock: () => NOW,
-        log: silent,
-        sleep: async () => {},
-      }).apply({
+      writer(dying, output, { sleep: async () => {} }).apply({
         changes: [{ key: 'articles/a.md' }],
       }),
     ).rejects.toThrow('killed');
     expect((JSON.parse(source.text(MANIFEST_KEY) ?? '{}') as Manifest).lease).toBeDefined();
     // WHEN the batch is delivered again
     let waited = 0;
-    const result = await new Committer({
-      source,
-      output,
-      config: TEST_CONFIG,
-      clock: () => NOW,
-      log: silent,
+    const result = await writer(source, output, {
       sleep: async (ms) => {
         waited += ms;
       },
@@ -140,7 +126,7 @@ describe('the lease: one active writer at a time', () => {
     const source = new MemoryStore();
     const output = new MemoryStore();
     await upload(source, 'a');
-    await new Committer({ source, output, config: TEST_CONFIG, clock: () => NOW, log: silent }).apply({
+    await writer(source, output).apply({
       changes: [{ key: 'articles/a.md' }],
     });
     const manifest = JSON.parse(source.text(MANIFEST_KEY) ?? '{}') as Manifest;
@@ -156,12 +142,7 @@ describe('the lease: one active writer at a time', () => {
       );
     await renew();
     // WHEN another batch comes, with at most 2 s to wait
-    const waiting = new Committer({
-      source,
-      output,
-      config: TEST_CONFIG,
-      clock: () => NOW,
-      log: silent,
+    const waiting = writer(source, output, {
       maxLeaseWaitMs: 2_000,
       sleep: async () => {
         await renew();
@@ -179,12 +160,7 @@ describe('the lease: one active writer at a time', () => {
     const output = new MemoryStore();
     for (const slug of ['a1', 'a2', 'b']) await upload(source, slug);
     let aSleeps = 0;
-    const a = new Committer({
-      source,
-      output,
-      config: TEST_CONFIG,
-      clock: () => NOW,
-      log: silent,
+    const a = writer(source, output, {
       sleep: async () => {
         aSleeps++;
         await new Promise((resolve) => setImmediate(resolve));
@@ -201,14 +177,7 @@ describe('the lease: one active writer at a time', () => {
         await a.apply({ changes: [{ key: 'articles/a1.md' }] });
       return call();
     });
-    const b = new Committer({
-      source: bStore,
-      output,
-      config: TEST_CONFIG,
-      clock: () => NOW,
-      log: silent,
-      sleep: async () => {},
-    });
+    const b = writer(bStore, output, { sleep: async () => {} });
     const result = await b.apply({ changes: [{ key: 'articles/b.md' }] });
     await secondA;
     // THEN B needed one attempt more, not six; A waited for B's lease; nothing was lost
