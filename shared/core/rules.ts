@@ -35,7 +35,8 @@ export function compareNewestFirst(
   return b.published - a.published || compare(a.id, b.id) || compare(a.source, b.source);
 }
 
-function compare(a: string, b: string): number {
+/** Code-unit order: how paths and ids are ordered everywhere (the first by path owns an id). */
+export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

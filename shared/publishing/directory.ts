@@ -1,3 +1,4 @@
+import { compare } from '../core/rules';
 import { type DirEntry, emptyShard, SHARD_COUNT, type Shard, type StateStore, shardOf } from './state';
 
 interface WorkingShard {
@@ -84,7 +85,8 @@ export class Directory {
     const shard = this.#shard(id, true);
     const claimants = shard.ids[id] ?? [];
     if (claimants.includes(key)) return;
-    shard.ids[id] = [...claimants, key].sort(comparePaths);
+    // Path order, as `feedgen build` settles ids: the first candidate owns the id.
+    shard.ids[id] = [...claimants, key].sort(compare);
   }
 
   removeClaim(id: string, key: string): void {
@@ -111,7 +113,7 @@ export class Directory {
         const empty = !shard || (Object.keys(shard.keys).length === 0 && Object.keys(shard.ids).length === 0);
         pointers[index] = empty
           ? null
-          : await this.#state.write('shards', String(index), attempt, sortedShard(shard));
+          : await this.#state.write('shards', String(index), attempt, shard ?? emptyShard());
       }),
     );
     return { pointers, replaced };
@@ -120,17 +122,4 @@ export class Directory {
   get changed(): boolean {
     return this.#dirty.size > 0;
   }
-}
-
-/** Path order, as `feedgen build` orders files (code unit order). */
-export function comparePaths(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Keys in order, so the same directory always gives the same bytes. */
-function sortedShard(shard: WorkingShard | undefined): Shard {
-  if (!shard) return emptyShard();
-  const sortKeys = <T>(record: Record<string, T>): Record<string, T> =>
-    Object.fromEntries(Object.entries(record).sort(([a], [b]) => comparePaths(a, b)));
-  return { keys: sortKeys(shard.keys), ids: sortKeys(shard.ids as Record<string, readonly string[]>) };
 }

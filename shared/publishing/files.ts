@@ -4,7 +4,7 @@ import { assembleFeed } from '../core/render/fragments';
 import { FEED_FILE_NAMES, feedIdentity } from '../core/render/identity';
 import { CONTENT_TYPES, renderIndexFiles, type SiteFile } from '../core/site';
 import { categoryName } from './feed-step';
-import { SITE_FEED } from './layout';
+import { FEEDS_PREFIX, SITE_FEED } from './layout';
 import type { FeedEntry, FeedIndex } from './state';
 
 /** A feed's three files and their compressed copies, from its index: the same bytes as `feedgen build`. */
@@ -34,7 +34,7 @@ export function indexFiles(entries: Readonly<Record<string, FeedEntry>>, config:
 
 /** The feed whose index renders a path, or undefined for the OPML list and the feeds page. */
 export function feedOfPath(path: string): string | undefined {
-  const rest = path.slice('feeds/'.length);
+  const rest = path.slice(FEEDS_PREFIX.length);
   const slash = rest.indexOf('/');
   if (slash >= 0) return rest.slice(0, slash);
   return /^(rss\.xml|atom\.xml|feed\.json)(\.gz)?$/.test(rest) ? SITE_FEED : undefined;
